@@ -1,0 +1,48 @@
+# Tessera — `make help` lists every target.
+
+SHELL := /bin/bash
+# Build output lives outside the checkout so that fresh clones on the same
+# machine reuse it (a cold RocksDB build takes a long while).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/tessera/target
+DATA_DIR ?= $(CURDIR)/data
+TESSERA := $(CARGO_TARGET_DIR)/release/tessera
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: deps
+deps: ## Install the system packages the build needs (Debian/Ubuntu)
+	@bash scripts/install-deps.sh
+
+.PHONY: build
+build: deps ## Build the release binary
+	cargo build --release --locked --bin tessera
+
+.PHONY: run
+run: build ## Build and start `tessera server` on 127.0.0.1:9000 (data in ./data)
+	@mkdir -p "$(DATA_DIR)"
+	$(TESSERA) server --data-dir "$(DATA_DIR)"
+
+.PHONY: test
+test: deps ## Run the whole test suite (unit, component and integration)
+	@bash scripts/test.sh
+
+.PHONY: lint
+lint: ## cargo fmt --check and clippy with warnings denied
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+.PHONY: fmt
+fmt: ## Format the code
+	cargo fmt --all
+
+.PHONY: deps-check
+deps-check: ## Fail if a crate depends on a crate above it (see docs/design/architecture.md)
+	@bash scripts/deps-check.sh
+
+.PHONY: clean
+clean: ## Remove build output (the shared target directory too)
+	cargo clean

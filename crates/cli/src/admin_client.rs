@@ -1,0 +1,125 @@
+//! A client of the admin API, signing each request with the root key.
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tessera_gateway::admin::{CreateKeyRequest, KeyInfo};
+use tessera_s3_protocol::auth::client::{sign_request, SigningParams};
+
+pub const ENV_ENDPOINT: &str = "TESSERA_ADMIN_ENDPOINT";
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct AdminClient {
+    endpoint: String,
+    access_key: String,
+    secret_key: String,
+    http: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+}
+
+impl AdminClient {
+    pub fn new(endpoint: &str, access_key: &str, secret_key: &str) -> Result<AdminClient> {
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        if !endpoint.starts_with("http://") {
+            bail!("the admin endpoint must be an http:// URL, got {endpoint:?}");
+        }
+        Ok(AdminClient {
+            endpoint,
+            access_key: access_key.to_string(),
+            secret_key: secret_key.to_string(),
+            http: Client::builder(TokioExecutor::new()).build_http(),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<(http::StatusCode, Bytes)> {
+        let url = format!("{}{}", self.endpoint, path);
+        let uri: http::Uri = url.parse().with_context(|| format!("invalid URL {url}"))?;
+        let host = uri
+            .authority()
+            .map(|a| a.to_string())
+            .context("the endpoint has no host")?;
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::HOST, host.parse()?);
+        if !body.is_empty() {
+            headers.insert(http::header::CONTENT_TYPE, "application/json".parse()?);
+        }
+        let hash = hex::encode(Sha256::digest(&body));
+        sign_request(
+            &method,
+            &uri,
+            &mut headers,
+            &hash,
+            &SigningParams {
+                access_key: &self.access_key,
+                secret_key: &self.secret_key,
+                region: "us-east-1",
+                service: "s3",
+                now: time::OffsetDateTime::now_utc(),
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("signing the request: {e}"))?;
+        let mut req = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Full::new(Bytes::from(body)))?;
+        *req.headers_mut() = headers;
+        let resp = tokio::time::timeout(TIMEOUT, self.http.request(req))
+            .await
+            .with_context(|| format!("no answer from {} within {TIMEOUT:?}", self.endpoint))?
+            .with_context(|| format!("cannot reach the admin API at {}", self.endpoint))?;
+        let status = resp.status();
+        let bytes = tokio::time::timeout(TIMEOUT, resp.into_body().collect())
+            .await
+            .context("reading the admin API's answer timed out")??
+            .to_bytes();
+        Ok((status, bytes))
+    }
+
+    fn error(status: http::StatusCode, body: &Bytes) -> anyhow::Error {
+        let msg = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+        anyhow::anyhow!("admin API answered {status}: {msg}")
+    }
+
+    pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<KeyInfo> {
+        let (status, body) = self
+            .call(http::Method::POST, "/v1/keys", serde_json::to_vec(req)?)
+            .await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    pub async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
+        let (status, body) = self.call(http::Method::GET, "/v1/keys", Vec::new()).await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    pub async fn delete_key(&self, access_key_id: &str) -> Result<()> {
+        let (status, body) = self
+            .call(
+                http::Method::DELETE,
+                &format!("/v1/keys/{access_key_id}"),
+                Vec::new(),
+            )
+            .await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(())
+    }
+}

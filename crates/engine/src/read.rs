@@ -1,0 +1,133 @@
+//! The read path: object segments -> bytes, for any byte range, fetching only
+//! the blocks the range touches, data shards first, parity only on failure.
+
+use crate::{DataStream, Engine, Error, Result};
+use bytes::Bytes;
+use futures::stream::{self, FuturesUnordered};
+use futures::StreamExt;
+use std::ops::Range;
+use std::sync::Arc;
+use tessera_types::{BlockRef, Segment, ShardId};
+use tracing::warn;
+
+/// One piece of a read: a segment and the byte range wanted from it.
+enum Piece {
+    Inline(Bytes),
+    Block(BlockRef, Range<usize>),
+}
+
+impl Engine {
+    /// Streams bytes `range` of the data made of `segments`. Blocks are fetched
+    /// `read_ahead` at a time ahead of the consumer.
+    pub fn read(self: &Arc<Self>, segments: &[Segment], range: Range<u64>) -> DataStream {
+        let mut pieces = Vec::new();
+        let mut offset = 0u64;
+        for seg in segments {
+            let len = seg.len();
+            let (start, end) = (offset, offset + len);
+            offset = end;
+            if end <= range.start || start >= range.end || len == 0 {
+                continue;
+            }
+            let from = (range.start.max(start) - start) as usize;
+            let to = (range.end.min(end) - start) as usize;
+            pieces.push(match seg {
+                Segment::Inline(data) => Piece::Inline(Bytes::copy_from_slice(&data[from..to])),
+                Segment::Block(b) => Piece::Block(b.clone(), from..to),
+            });
+        }
+        let engine = Arc::clone(self);
+        stream::iter(pieces)
+            .map(move |piece| {
+                let engine = Arc::clone(&engine);
+                async move {
+                    match piece {
+                        Piece::Inline(b) => Ok(b),
+                        Piece::Block(block, r) => {
+                            let data = engine.fetch_block(&block).await?;
+                            Ok(data.slice(r))
+                        }
+                    }
+                }
+            })
+            .buffered(self.read_ahead)
+            .boxed()
+    }
+
+    /// Reads and verifies one block: its data shards in parallel, and parity
+    /// shards only for those that are missing, unreachable or corrupt.
+    pub async fn fetch_block(&self, block: &BlockRef) -> Result<Bytes> {
+        let k = block.profile.data as usize;
+        let total = block.shards.len();
+        let mut shards: Vec<Option<Bytes>> = vec![None; total];
+        let mut good = 0usize;
+        let mut next = 0usize;
+        let mut failures: Vec<String> = Vec::new();
+        // First round: the data shards; later rounds: as many parity shards
+        // as are still needed.
+        while good < k && next < total {
+            let want = if next == 0 { k } else { k - good };
+            let mut round = FuturesUnordered::new();
+            while round.len() < want && next < total {
+                let index = next;
+                next += 1;
+                if let Some(r) = &block.shards[index] {
+                    let client = self.pool.get(r.node);
+                    let expected = r.blake3;
+                    let node = r.node;
+                    let id = ShardId {
+                        block: block.id,
+                        index: index as u8,
+                    };
+                    round.push(async move {
+                        let result = match client {
+                            Some(c) => c.get_shard(id).await.map_err(|e| e.to_string()),
+                            None => Err(format!("node {node} unknown")),
+                        };
+                        let result = result.and_then(|data| {
+                            if tessera_erasure::shard_hash(&data) == expected {
+                                Ok(data)
+                            } else {
+                                Err("blake3 mismatch".to_string())
+                            }
+                        });
+                        (index, node, result)
+                    });
+                }
+            }
+            if round.is_empty() {
+                continue;
+            }
+            while let Some((index, node, result)) = round.next().await {
+                match result {
+                    Ok(data) if data.len() as u64 == block.shard_len => {
+                        shards[index] = Some(data);
+                        good += 1;
+                    }
+                    Ok(data) => failures.push(format!(
+                        "shard {index} on node {node}: length {} != {}",
+                        data.len(),
+                        block.shard_len
+                    )),
+                    Err(e) => failures.push(format!("shard {index} on node {node}: {e}")),
+                }
+            }
+        }
+        if !failures.is_empty() {
+            warn!(block = %block.id, failures = %failures.join("; "), "shards unreadable, using parity");
+        }
+        if good < k {
+            return Err(Error::DataLoss(format!(
+                "block {}: {good} of {k} needed shards readable ({})",
+                block.id,
+                failures.join("; ")
+            )));
+        }
+        let codec = self.codec_for(block.profile)?;
+        let size = block.size as usize;
+        tokio::task::spawn_blocking(move || codec.decode(shards, size))
+            .await
+            .map_err(|e| Error::Internal(format!("decode task: {e}")))?
+            .map_err(|e| Error::DataLoss(format!("decode: {e}")))
+    }
+}

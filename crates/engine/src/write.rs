@@ -1,0 +1,240 @@
+//! The write path: body -> blocks -> k+m shards on k+m distinct nodes.
+
+use crate::hashing::Md5Task;
+use crate::{BodyStream, Engine, Error, Result};
+use bytes::{Bytes, BytesMut};
+use futures::stream::{FuturesOrdered, FuturesUnordered};
+use futures::StreamExt;
+use tessera_erasure::{placement, Codec};
+use tessera_types::{BlockId, BlockRef, Segment, ShardId, ShardRef, StorageClass};
+use tracing::{debug, warn};
+
+/// What [`Engine::write_data`] stored: not yet part of any object until the
+/// caller commits it to meta (or gives it back with [`Engine::discard`]).
+#[derive(Debug, Clone)]
+pub struct WrittenData {
+    pub segments: Vec<Segment>,
+    pub size: u64,
+    pub md5: [u8; 16],
+}
+
+impl Engine {
+    /// Streams `body` into erasure-coded blocks (or one inline segment for a
+    /// small body). Returns once every block's shards are durable on a write
+    /// quorum of nodes. On any error, shards already written are deleted.
+    /// `max_size` bounds the body: exceeding it fails with
+    /// [`Error::TooLarge`] as soon as it is seen.
+    pub async fn write_data(
+        &self,
+        class: StorageClass,
+        mut body: BodyStream,
+        max_size: u64,
+    ) -> Result<WrittenData> {
+        let codec = self.codec(class).clone();
+        let md5 = Md5Task::spawn();
+        let mut buf = BytesMut::new();
+        let mut total: u64 = 0;
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut inflight = FuturesOrdered::new();
+
+        let outcome: Result<()> = async {
+            while let Some(item) = body.next().await {
+                let mut chunk = item.map_err(Error::Body)?;
+                total += chunk.len() as u64;
+                if total > max_size {
+                    return Err(Error::TooLarge);
+                }
+                md5.update(chunk.clone()).await;
+                while !chunk.is_empty() {
+                    if buf.is_empty() && chunk.len() >= self.block_size {
+                        // A whole block in one chunk: no copy needed.
+                        let block = chunk.split_to(self.block_size);
+                        inflight.push_back(self.store_block(codec.clone(), block));
+                    } else {
+                        if buf.capacity() == 0 {
+                            buf.reserve(self.block_size.min(chunk.len().max(64 * 1024)));
+                        }
+                        let take = (self.block_size - buf.len()).min(chunk.len());
+                        buf.extend_from_slice(&chunk.split_to(take));
+                        if buf.len() == self.block_size {
+                            let block = buf.split().freeze();
+                            inflight.push_back(self.store_block(codec.clone(), block));
+                        }
+                    }
+                    while inflight.len() >= self.write_pipeline {
+                        if let Some(seg) = inflight.next().await {
+                            segments.push(seg?);
+                        }
+                    }
+                }
+            }
+            if segments.is_empty() && inflight.is_empty() && buf.len() <= self.inline_threshold {
+                segments.push(Segment::Inline(buf.split().to_vec()));
+            } else if !buf.is_empty() {
+                inflight.push_back(self.store_block(codec.clone(), buf.split().freeze()));
+            }
+            while let Some(seg) = inflight.next().await {
+                segments.push(seg?);
+            }
+            Ok(())
+        }
+        .await;
+
+        if let Err(e) = outcome {
+            // Let in-flight blocks finish so that nothing is left behind.
+            while let Some(seg) = inflight.next().await {
+                if let Ok(seg) = seg {
+                    segments.push(seg);
+                }
+            }
+            self.discard(&segments).await;
+            return Err(e);
+        }
+        let md5 = md5.finish().await?;
+        Ok(WrittenData {
+            segments,
+            size: total,
+            md5,
+        })
+    }
+
+    /// Encodes one block and writes its shards to their placed nodes in
+    /// parallel. Succeeds once `data` shards are durable; missing shards are
+    /// recorded as `None` (a degraded block) and logged.
+    async fn store_block(&self, codec: Codec, block: Bytes) -> Result<Segment> {
+        let profile = codec.profile();
+        let size = block.len();
+        let shard_len = codec.shard_len(size) as u64;
+        let (shards, hashes) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let shards = codec
+                .encode(&block)
+                .map_err(|e| Error::Internal(format!("erasure encode: {e}")))?;
+            let hashes: Vec<[u8; 32]> = shards
+                .iter()
+                .map(|s| tessera_erasure::shard_hash(s))
+                .collect();
+            Ok((shards, hashes))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("encode task: {e}")))??;
+
+        let id = BlockId::random();
+        let total = profile.total();
+        let nodes = placement::place(&id, &self.placement_candidates(), total);
+        let quorum = profile.data as usize;
+        if nodes.len() < quorum {
+            return Err(Error::Unavailable(format!(
+                "{} storage nodes up, {} needed for a {}+{} block",
+                nodes.len(),
+                quorum,
+                profile.data,
+                profile.parity
+            )));
+        }
+
+        let mut puts = FuturesUnordered::new();
+        for (index, node) in nodes.iter().copied().enumerate() {
+            let shard = ShardId {
+                block: id,
+                index: index as u8,
+            };
+            let data = shards[index].clone();
+            let hash = hashes[index];
+            let client = self.pool.get(node);
+            puts.push(async move {
+                let result = match client {
+                    Some(c) => c
+                        .put_shard(shard, data, hash)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    None => Err(format!("no client for node {node}")),
+                };
+                (index, node, result)
+            });
+        }
+        let mut refs: Vec<Option<ShardRef>> = vec![None; total];
+        let mut failures = Vec::new();
+        while let Some((index, node, result)) = puts.next().await {
+            match result {
+                Ok(()) => {
+                    refs[index] = Some(ShardRef {
+                        node,
+                        blake3: hashes[index],
+                    })
+                }
+                Err(e) => failures.push(format!("shard {index} on node {node}: {e}")),
+            }
+        }
+        let written = refs.iter().filter(|r| r.is_some()).count();
+        let block = BlockRef {
+            id,
+            size: size as u64,
+            profile,
+            shard_len,
+            shards: refs,
+        };
+        if written < quorum {
+            self.delete_blocks(std::slice::from_ref(&block)).await;
+            return Err(Error::Unavailable(format!(
+                "only {written} of {total} shards written: {}",
+                failures.join("; ")
+            )));
+        }
+        if written < total {
+            warn!(block = %id, written, total, failures = %failures.join("; "), "degraded write");
+        } else {
+            debug!(block = %id, size, "block stored");
+        }
+        Ok(Segment::Block(block))
+    }
+
+    /// Deletes the shards of segments that will not be committed.
+    pub async fn discard(&self, segments: &[Segment]) {
+        let blocks: Vec<BlockRef> = segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Block(b) => Some(b.clone()),
+                Segment::Inline(_) => None,
+            })
+            .collect();
+        self.delete_blocks(&blocks).await;
+    }
+
+    /// Deletes every shard of `blocks`, grouped per node. Returns false if any
+    /// node could not be reached (the caller may retry later).
+    pub async fn delete_blocks(&self, blocks: &[BlockRef]) -> bool {
+        let mut per_node: std::collections::BTreeMap<u64, Vec<ShardId>> = Default::default();
+        for b in blocks {
+            for (index, shard) in b.shards.iter().enumerate() {
+                if let Some(s) = shard {
+                    per_node.entry(s.node).or_default().push(ShardId {
+                        block: b.id,
+                        index: index as u8,
+                    });
+                }
+            }
+        }
+        let mut ok = true;
+        let mut deletes = FuturesUnordered::new();
+        for (node, ids) in per_node {
+            let client = self.pool.get(node);
+            deletes.push(async move {
+                match client {
+                    Some(c) => c
+                        .delete_shards(&ids)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    None => Err(format!("node {node} unknown")),
+                }
+            });
+        }
+        while let Some(r) = deletes.next().await {
+            if let Err(e) = r {
+                warn!(error = %e, "deleting shards failed");
+                ok = false;
+            }
+        }
+        ok
+    }
+}

@@ -1,0 +1,40 @@
+//! Per-request context handed to every handler.
+
+use tessera_s3_protocol::router::Route;
+
+/// Who signed the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub access_key_id: String,
+    /// The root key administers every bucket.
+    pub is_root: bool,
+}
+
+/// Everything a handler needs to know about the request besides its body.
+pub struct ReqCtx {
+    pub route: Route,
+    pub parts: http::request::Parts,
+    pub principal: Principal,
+}
+
+impl ReqCtx {
+    pub fn bucket(&self) -> &str {
+        self.route.bucket.as_deref().unwrap_or_default()
+    }
+    pub fn key(&self) -> &str {
+        self.route.key.as_deref().unwrap_or_default()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.route.query(name)
+    }
+}
+
+/// A short random request id, as in `x-amz-request-id`.
+pub fn new_request_id() -> String {
+    use rand::Rng;
+    let v: u64 = rand::thread_rng().gen();
+    format!("{v:016X}")
+}

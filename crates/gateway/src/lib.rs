@@ -1,0 +1,54 @@
+//! The S3 gateway: HTTP in (hyper), engine out. Stateless: every request is
+//! authenticated, routed to one handler per operation family, and answered
+//! exactly as AWS S3 answers it. Also serves the admin API (keys, health,
+//! Prometheus metrics) on its own address.
+
+pub mod admin;
+mod auth;
+mod body;
+mod conditional;
+mod context;
+pub mod metrics;
+mod response;
+mod s3;
+mod server;
+
+pub use auth::RootCredentials;
+pub use server::{serve_admin, serve_s3};
+
+use std::sync::Arc;
+use tessera_engine::Engine;
+use tessera_s3_protocol::router::RouterConfig;
+
+/// What a gateway needs to serve requests.
+pub struct Gateway {
+    pub engine: Arc<Engine>,
+    pub root: RootCredentials,
+    /// The region reported to clients and expected in signatures.
+    pub region: String,
+    pub router: RouterConfig,
+    /// Largest single PUT body, in bytes.
+    pub max_object_size: u64,
+    pub metrics: metrics::Metrics,
+    keys: auth::KeyCache,
+}
+
+impl Gateway {
+    pub fn new(
+        engine: Arc<Engine>,
+        root: RootCredentials,
+        region: String,
+        domains: Vec<String>,
+        max_object_size: u64,
+    ) -> Arc<Gateway> {
+        Arc::new(Gateway {
+            engine,
+            root,
+            region,
+            router: RouterConfig { domains },
+            max_object_size,
+            metrics: metrics::Metrics::new(),
+            keys: auth::KeyCache::default(),
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+//! GetBucketLocation, GetBucketVersioning.
+
+use super::{authorize_bucket, ReqBody};
+use crate::body;
+use crate::context::ReqCtx;
+use crate::response::{self, HandlerResult};
+use crate::Gateway;
+use http::StatusCode;
+use tessera_s3_protocol::fmt::iso8601_millis;
+use tessera_s3_protocol::validate::validate_bucket_name;
+use tessera_s3_protocol::xml::{self, to_xml};
+use tessera_s3_protocol::{S3Error, S3ErrorCode};
+use tessera_types::{now_millis, BucketRecord};
+
+pub(crate) async fn list_buckets(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
+    let buckets = gw.engine.meta().list_buckets().await?;
+    let me = &ctx.principal;
+    let doc = xml::ListAllMyBucketsResult {
+        owner: xml::Owner {
+            id: me.access_key_id.clone(),
+            display_name: me.access_key_id.clone(),
+        },
+        buckets: buckets
+            .into_iter()
+            .filter(|b| me.is_root || b.owner == me.access_key_id)
+            .map(|b| xml::Bucket {
+                name: b.name,
+                creation_date: iso8601_millis(b.created),
+                bucket_region: Some(b.region),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    Ok(response::xml(to_xml(&doc)))
+}
+
+pub(crate) async fn create_bucket(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
+    let name = ctx.bucket();
+    validate_bucket_name(name)?;
+    let doc = body::read_small(body.incoming, &body.payload, &ctx.parts.headers, 64 * 1024).await?;
+    if !doc.iter().all(|b| b.is_ascii_whitespace()) {
+        let cfg = xml::CreateBucketConfiguration::parse(&doc)?;
+        if let Some(loc) = cfg.location_constraint.filter(|l| !l.is_empty()) {
+            if loc != gw.region {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::IllegalLocationConstraintException,
+                    format!(
+                        "The {loc} location constraint is incompatible for the region specific endpoint this request was sent to."
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    let record = BucketRecord {
+        name: name.to_string(),
+        owner: ctx.principal.access_key_id.clone(),
+        created: now_millis(),
+        region: gw.region.clone(),
+    };
+    match gw.engine.meta().create_bucket(record).await {
+        Ok(()) => {}
+        // The root key administers every bucket, including its own: AWS
+        // answers 200 in us-east-1 for a bucket you already own.
+        Err(tessera_engine::MetaClientError::Meta(
+            tessera_types::meta::MetaError::BucketAlreadyOwnedByYou,
+        )) if gw.region == "us-east-1" => {}
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(bucket = name, owner = %ctx.principal.access_key_id, "bucket created");
+    let mut r = response::status(StatusCode::OK);
+    response::set_header(&mut r, "location", &format!("/{name}"));
+    Ok(r)
+}
+
+pub(crate) async fn head_bucket(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
+    let b = authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    let mut r = response::status(StatusCode::OK);
+    response::set_header(&mut r, "x-amz-bucket-region", &b.region);
+    Ok(r)
+}
+
+pub(crate) async fn delete_bucket(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
+    authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    gw.engine.meta().delete_bucket(ctx.bucket()).await?;
+    tracing::info!(bucket = ctx.bucket(), "bucket deleted");
+    Ok(response::status(StatusCode::NO_CONTENT))
+}
+
+pub(crate) async fn get_bucket_location(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
+    let b = authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    // us-east-1 is reported as an empty LocationConstraint, as AWS does.
+    let region = if b.region == "us-east-1" {
+        None
+    } else {
+        Some(b.region)
+    };
+    Ok(response::xml(to_xml(&xml::LocationConstraint {
+        location_constraint: region,
+    })))
+}
+
+pub(crate) async fn get_bucket_versioning(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
+    authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    Ok(response::xml(to_xml(
+        &xml::VersioningConfiguration::default(),
+    )))
+}

@@ -1,0 +1,150 @@
+//! GetObject and HeadObject: ranges, part numbers, conditions, response
+//! header overrides and checksums.
+
+use super::headers::{checksum_headers, object_headers};
+use crate::body;
+use crate::conditional::Conditions;
+use crate::context::ReqCtx;
+use crate::response::{self, HandlerResult};
+use crate::Gateway;
+use http::StatusCode;
+use std::sync::Arc;
+use tessera_s3_protocol::range::parse_range;
+use tessera_s3_protocol::{S3Error, S3ErrorCode};
+
+/// `response-*` query parameters and the header each overrides.
+const OVERRIDES: [(&str, &str); 6] = [
+    ("response-content-type", "content-type"),
+    ("response-content-language", "content-language"),
+    ("response-expires", "expires"),
+    ("response-cache-control", "cache-control"),
+    ("response-content-disposition", "content-disposition"),
+    ("response-content-encoding", "content-encoding"),
+];
+
+pub(crate) async fn get_object(gw: &Arc<Gateway>, ctx: &ReqCtx, head: bool) -> HandlerResult {
+    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    let obj = gw
+        .engine
+        .meta()
+        .get_object(ctx.bucket(), ctx.key())
+        .await?
+        .ok_or_else(|| {
+            S3Error::new(S3ErrorCode::NoSuchKey)
+                .resource(format!("/{}/{}", ctx.bucket(), ctx.key()))
+                .extra("Key", ctx.key())
+        })?;
+
+    Conditions::from_headers(&ctx.parts.headers, "if-").check(
+        &obj.etag,
+        obj.last_modified,
+        S3ErrorCode::NotModified,
+    )?;
+
+    let part_number = match ctx.query("partNumber") {
+        None => None,
+        Some(p) => Some(
+            p.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or_else(|| {
+                    S3Error::with_message(
+                        S3ErrorCode::InvalidArgument,
+                        "Part number must be an integer between 1 and 10000, inclusive",
+                    )
+                    .extra("ArgumentName", "partNumber")
+                    .extra("ArgumentValue", p)
+                })?,
+        ),
+    };
+    let range_header = ctx.header("range");
+    if part_number.is_some() && range_header.is_some() {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            "Cannot specify both Range header and partNumber query parameter",
+        )
+        .into());
+    }
+
+    // The byte range to send, and whether it is the whole object.
+    let (range, partial) = if let Some(n) = part_number {
+        part_range(&obj, n)?
+    } else if let Some(h) = range_header {
+        match parse_range(h, obj.size)? {
+            Some(r) => (*r.start()..*r.end() + 1, true),
+            None => (0..obj.size, false),
+        }
+    } else {
+        (0..obj.size, false)
+    };
+
+    let len = range.end - range.start;
+    let data = if head || len == 0 {
+        body::empty()
+    } else {
+        body::stream(gw.engine.read(&obj.segments, range.clone()))
+    };
+    let mut r = http::Response::new(data);
+    *r.status_mut() = if partial {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    object_headers(&mut r, &obj);
+    response::set_header(&mut r, "content-length", &len.to_string());
+    if partial {
+        let end = if len == 0 { range.start } else { range.end - 1 };
+        response::set_header(
+            &mut r,
+            "content-range",
+            &format!("bytes {}-{}/{}", range.start, end, obj.size),
+        );
+    }
+    if let Some(n) = part_number {
+        if let Some(p) = obj.parts.iter().find(|p| p.number == n) {
+            checksum_mode(ctx).then(|| checksum_headers(&mut r, p.checksum.as_ref()));
+        }
+    } else if !partial && checksum_mode(ctx) {
+        checksum_headers(&mut r, obj.checksum.as_ref());
+    }
+    for (param, header) in OVERRIDES {
+        if let Some(v) = ctx.query(param) {
+            response::set_header(&mut r, header, v);
+        }
+    }
+    Ok(r)
+}
+
+fn checksum_mode(ctx: &ReqCtx) -> bool {
+    ctx.header("x-amz-checksum-mode")
+        .is_some_and(|v| v.eq_ignore_ascii_case("ENABLED"))
+}
+
+/// The byte range of part `n` (an object that was not uploaded in parts has
+/// one part: itself).
+fn part_range(
+    obj: &tessera_types::ObjectRecord,
+    n: u32,
+) -> Result<(std::ops::Range<u64>, bool), S3Error> {
+    let not_satisfiable = || {
+        S3Error::with_message(
+            S3ErrorCode::InvalidPartNumber,
+            "The requested partnumber is not satisfiable",
+        )
+    };
+    if obj.parts.is_empty() {
+        return if n == 1 {
+            Ok((0..obj.size, false))
+        } else {
+            Err(not_satisfiable())
+        };
+    }
+    let mut start = 0;
+    for p in &obj.parts {
+        if p.number == n {
+            return Ok((start..start + p.size, true));
+        }
+        start += p.size;
+    }
+    Err(not_satisfiable())
+}

@@ -1,0 +1,158 @@
+//! Three meta nodes over real gRPC: replication, snapshot transfer to a
+//! late joiner, leader hints followed by the client, and leader failover.
+
+#![allow(clippy::unwrap_used)]
+
+use openraft::BasicNode;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_meta::{MetaConfig, MetaNode};
+use tessera_meta_client::MetaClient;
+use tessera_types::meta::{Query, QueryReply};
+use tessera_types::BucketRecord;
+
+struct Running {
+    node: Arc<MetaNode>,
+    addr: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<tessera_meta::Result<()>>,
+}
+
+async fn start(id: u64, dir: &std::path::Path, bootstrap: bool) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let node = MetaNode::start(MetaConfig {
+        node_id: id,
+        data_dir: dir.join(format!("n{id}")),
+        advertise_addr: addr.clone(),
+        bootstrap,
+        heartbeat_interval_ms: 50,
+        election_timeout_ms: 300,
+        snapshot_logs_since_last: 10,
+        snapshot_keep_logs: 0,
+    })
+    .await
+    .unwrap();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(node.clone().serve(listener, async move {
+        let _ = rx.await;
+    }));
+    Running {
+        node,
+        addr,
+        stop,
+        server,
+    }
+}
+
+fn bucket(name: &str) -> BucketRecord {
+    BucketRecord {
+        name: name.into(),
+        owner: "o".into(),
+        created: 1,
+        region: "r".into(),
+    }
+}
+
+async fn bucket_count(node: &MetaNode) -> usize {
+    match node.read(Query::ListBuckets, false).await.unwrap() {
+        Ok(QueryReply::Buckets(b)) => b.len(),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn wait_for_count(node: &MetaNode, n: usize) {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while bucket_count(node).await != n {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_nodes_replicate_and_fail_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let n1 = start(1, dir.path(), true).await;
+    let n2 = start(2, dir.path(), false).await;
+    let n3 = start(3, dir.path(), false).await;
+    assert_eq!(
+        n1.node
+            .wait_for_leader(Duration::from_secs(10))
+            .await
+            .unwrap(),
+        1
+    );
+
+    let leader_client = MetaClient::new(vec![n1.addr.clone()]).unwrap();
+    for i in 0..30 {
+        leader_client
+            .create_bucket(bucket(&format!("a{i:02}")))
+            .await
+            .unwrap();
+    }
+    // The log behind the snapshot is purged, so the joiners get a snapshot.
+    let raft = n1.node.raft();
+    let mut metrics = raft.metrics();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while metrics
+            .borrow_and_update()
+            .purged
+            .is_none_or(|p| p.index < 20)
+        {
+            metrics.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    raft.add_learner(2, BasicNode::new(n2.addr.clone()), true)
+        .await
+        .unwrap();
+    raft.add_learner(3, BasicNode::new(n3.addr.clone()), true)
+        .await
+        .unwrap();
+    raft.change_membership(BTreeSet::from([1, 2, 3]), false)
+        .await
+        .unwrap();
+    wait_for_count(&n2.node, 30).await;
+    wait_for_count(&n3.node, 30).await;
+    assert_eq!(n3.node.status().members.len(), 3);
+
+    // A client that only knows a follower is redirected to the leader.
+    let follower_client = MetaClient::new(vec![n3.addr.clone()]).unwrap();
+    follower_client
+        .create_bucket(bucket("via-follower"))
+        .await
+        .unwrap();
+    assert!(follower_client
+        .get_bucket("via-follower")
+        .await
+        .unwrap()
+        .is_some());
+
+    // Kill the leader: the others elect a new one and the client follows.
+    n1.node.shutdown().await.unwrap();
+    let _ = n1.stop.send(());
+    let _ = n1.server.await;
+    let client = MetaClient::new(vec![n1.addr.clone(), n2.addr.clone(), n3.addr.clone()])
+        .unwrap()
+        .with_timeout(Duration::from_secs(2), Duration::from_secs(20));
+    client
+        .create_bucket(bucket("after-failover"))
+        .await
+        .unwrap();
+    let leader = n2
+        .node
+        .wait_for_leader(Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(leader == 2 || leader == 3);
+    assert_eq!(client.list_buckets().await.unwrap().len(), 32);
+
+    for n in [n2, n3] {
+        n.node.shutdown().await.unwrap();
+        let _ = n.stop.send(());
+    }
+}

@@ -1,0 +1,114 @@
+//! A single-voter node keeps its data across a restart and re-elects itself.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+use tessera_meta::{MetaConfig, MetaNode};
+use tessera_types::meta::{Command, CommandReply, Query, QueryReply};
+use tessera_types::BucketRecord;
+
+fn config(dir: &std::path::Path) -> MetaConfig {
+    MetaConfig {
+        node_id: 1,
+        data_dir: dir.to_path_buf(),
+        advertise_addr: "127.0.0.1:1".into(),
+        bootstrap: true,
+        heartbeat_interval_ms: 50,
+        election_timeout_ms: 200,
+        snapshot_logs_since_last: 20,
+        snapshot_keep_logs: 5,
+    }
+}
+
+fn bucket(name: &str) -> BucketRecord {
+    BucketRecord {
+        name: name.into(),
+        owner: "o".into(),
+        created: 1,
+        region: "r".into(),
+    }
+}
+
+async fn start(dir: &std::path::Path, addr: &str) -> std::sync::Arc<MetaNode> {
+    // The previous instance's database lock is released when its last handle drops.
+    for _ in 0..50 {
+        let cfg = MetaConfig {
+            advertise_addr: addr.into(),
+            ..config(dir)
+        };
+        match MetaNode::start(cfg).await {
+            Ok(n) => return n,
+            Err(e) => {
+                eprintln!("start failed, retrying: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("node did not start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_restart_and_leader_is_re_elected() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = start(dir.path(), "127.0.0.1:1").await;
+    assert_eq!(
+        node.wait_for_leader(Duration::from_secs(10)).await.unwrap(),
+        1
+    );
+    // Enough writes to trigger snapshots and log purges on the way.
+    for i in 0..60 {
+        let r = node
+            .write(Command::CreateBucket {
+                bucket: bucket(&format!("b{i:02}")),
+            })
+            .await
+            .unwrap();
+        assert_eq!(r, Ok(CommandReply::Done));
+    }
+    let status = node.status();
+    assert_eq!(status.leader_id, Some(1));
+    assert!(status.last_applied_index >= 60);
+    // A snapshot was built and the log purged behind it.
+    let mut metrics = node.raft().metrics();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while metrics.borrow_and_update().purged.is_none() {
+            metrics.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    assert!(node.raft().metrics().borrow().snapshot.is_some());
+    node.shutdown().await.unwrap();
+    drop(node);
+
+    // Restarted on another address: the membership follows.
+    let node = start(dir.path(), "127.0.0.1:2").await;
+    assert_eq!(
+        node.wait_for_leader(Duration::from_secs(10)).await.unwrap(),
+        1
+    );
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while node.status().leader_addr != "127.0.0.1:2" {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let Ok(QueryReply::Buckets(b)) = node.read(Query::ListBuckets, true).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(b.len(), 60);
+    assert_eq!(b[59].name, "b59");
+    // Writes keep working after the restart.
+    let r = node
+        .write(Command::CreateBucket {
+            bucket: bucket("b00"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        Err(tessera_types::meta::MetaError::BucketAlreadyOwnedByYou)
+    );
+    node.shutdown().await.unwrap();
+}

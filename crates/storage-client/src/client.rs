@@ -1,0 +1,194 @@
+//! A client for one storage node.
+
+use crate::{Error, Result};
+use bytes::Bytes;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_proto::storage::v1::storage_client::StorageClient as GrpcClient;
+use tessera_proto::storage::v1::{
+    DeleteShardsRequest, GetShardRequest, NodeStatusReply, NodeStatusRequest, PutShardRequest,
+    ShardKey,
+};
+use tessera_proto::MAX_MESSAGE_BYTES;
+use tessera_types::{NodeId, ShardId};
+use tonic::transport::{Channel, Endpoint};
+
+/// Deadline of every call unless changed with [`StorageClient::with_timeout`].
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(20);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a storage node reports about itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeStatus {
+    pub node_id: NodeId,
+    /// Failure domain.
+    pub zone: String,
+    /// Total size of the filesystems holding the node's data directories.
+    pub capacity_bytes: u64,
+    /// Bytes taken by shard files.
+    pub used_bytes: u64,
+    pub shard_count: u64,
+}
+
+impl From<NodeStatusReply> for NodeStatus {
+    fn from(r: NodeStatusReply) -> Self {
+        NodeStatus {
+            node_id: r.node_id,
+            zone: r.zone,
+            capacity_bytes: r.capacity_bytes,
+            used_bytes: r.used_bytes,
+            shard_count: r.shard_count,
+        }
+    }
+}
+
+/// A gRPC client for one storage node. Cheap to clone: clones share the
+/// HTTP/2 connection.
+#[derive(Clone)]
+pub struct StorageClient {
+    addr: Arc<str>,
+    grpc: GrpcClient<Channel>,
+    timeout: Duration,
+}
+
+impl fmt::Debug for StorageClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageClient")
+            .field("addr", &self.addr)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl StorageClient {
+    /// A client for the node at `addr` (`host:port` or `http://host:port`)
+    /// that connects on first use (connect timeout 3 s) and reconnects as
+    /// needed. Must be called within a Tokio runtime.
+    pub fn connect_lazy(addr: &str) -> Result<StorageClient> {
+        let invalid = |reason: String| Error::InvalidAddress {
+            addr: addr.to_string(),
+            reason,
+        };
+        let uri = if addr.contains("://") {
+            addr.to_string()
+        } else {
+            format!("http://{addr}")
+        };
+        let endpoint = Endpoint::from_shared(uri)
+            .map_err(|e| invalid(e.to_string()))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+            .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+            .keep_alive_while_idle(true);
+        // The channel spawns its worker task on the current runtime.
+        tokio::runtime::Handle::try_current()
+            .map_err(|_| Error::Internal("StorageClient needs a Tokio runtime".into()))?;
+        let grpc = GrpcClient::new(endpoint.connect_lazy())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        Ok(StorageClient {
+            addr: addr.into(),
+            grpc,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// The same client with another per-call deadline.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The address this client was created for, as given.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// Stores a shard; returns once the node has made it durable.
+    #[tracing::instrument(level = "debug", skip(self, data, blake3), fields(addr = %self.addr, len = data.len()))]
+    pub async fn put_shard(&self, id: ShardId, data: Bytes, blake3: [u8; 32]) -> Result<()> {
+        let req = PutShardRequest {
+            shard: Some(id.into()),
+            data,
+            blake3: Bytes::copy_from_slice(&blake3),
+        };
+        let mut grpc = self.grpc.clone();
+        self.call(grpc.put_shard(self.request(req))).await?;
+        Ok(())
+    }
+
+    /// Returns the shard's bytes after checking them against the blake3 hash
+    /// the node reports (a mismatch, e.g. damage in transit, is
+    /// [`Error::Corrupt`]).
+    #[tracing::instrument(level = "debug", skip(self), fields(addr = %self.addr))]
+    pub async fn get_shard(&self, id: ShardId) -> Result<Bytes> {
+        let req = GetShardRequest {
+            shard: Some(id.into()),
+        };
+        let mut grpc = self.grpc.clone();
+        let reply = self.call(grpc.get_shard(self.request(req))).await?;
+        let actual = blake3::hash(&reply.data);
+        if reply.blake3.as_ref() != actual.as_bytes() {
+            tracing::warn!(shard = %id, addr = %self.addr, "shard received with a wrong hash");
+            return Err(Error::Corrupt(format!(
+                "shard {id} from {}: hash mismatch",
+                self.addr
+            )));
+        }
+        Ok(reply.data)
+    }
+
+    /// Deletes shards (absent ones are not an error); returns how many existed.
+    #[tracing::instrument(level = "debug", skip(self, ids), fields(addr = %self.addr, count = ids.len()))]
+    pub async fn delete_shards(&self, ids: &[ShardId]) -> Result<u32> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let req = DeleteShardsRequest {
+            shards: ids.iter().map(|&id| ShardKey::from(id)).collect(),
+        };
+        let mut grpc = self.grpc.clone();
+        Ok(self
+            .call(grpc.delete_shards(self.request(req)))
+            .await?
+            .deleted)
+    }
+
+    /// The node's identity and usage.
+    #[tracing::instrument(level = "debug", skip(self), fields(addr = %self.addr))]
+    pub async fn node_status(&self) -> Result<NodeStatus> {
+        let mut grpc = self.grpc.clone();
+        let reply = self
+            .call(grpc.node_status(self.request(NodeStatusRequest {})))
+            .await?;
+        Ok(reply.into())
+    }
+
+    /// Wraps a message, telling the server the deadline (`grpc-timeout`).
+    fn request<M>(&self, message: M) -> tonic::Request<M> {
+        let mut req = tonic::Request::new(message);
+        req.set_timeout(self.timeout);
+        req
+    }
+
+    /// Runs a call under the client-side deadline too, so that a node that
+    /// stops answering cannot hang the caller.
+    async fn call<T>(
+        &self,
+        fut: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(Ok(reply)) => Ok(reply.into_inner()),
+            Ok(Err(status)) => Err(status.into()),
+            Err(_) => Err(Error::Unavailable(format!(
+                "{}: no reply within {:?}",
+                self.addr, self.timeout
+            ))),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The gRPC face of a storage node.
+
+use crate::{Error, Result, StorageNode};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_proto::storage::v1::storage_server::{Storage, StorageServer};
+use tessera_proto::storage::v1::{
+    DeleteShardsReply, DeleteShardsRequest, GetShardReply, GetShardRequest, NodeStatusReply,
+    NodeStatusRequest, PutShardReply, PutShardRequest, ShardKey,
+};
+use tessera_proto::MAX_MESSAGE_BYTES;
+use tessera_types::ShardId;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Request, Response, Status};
+
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(20);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `tessera.storage.v1.Storage` service of one [`StorageNode`].
+#[derive(Clone, Debug)]
+pub struct GrpcStorage {
+    node: Arc<StorageNode>,
+}
+
+impl StorageNode {
+    /// The node's tonic service, accepting messages up to
+    /// [`MAX_MESSAGE_BYTES`], for embedding in a server.
+    pub fn grpc_service(self: &Arc<Self>) -> StorageServer<GrpcStorage> {
+        StorageServer::new(GrpcStorage { node: self.clone() })
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+}
+
+/// Serves `node`'s gRPC service on `listener` until `shutdown` completes
+/// (then in-flight requests are finished).
+pub async fn serve(
+    node: Arc<StorageNode>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let addr = listener.local_addr().ok();
+    tracing::info!(node_id = node.node_id(), ?addr, "storage gRPC serving");
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    tonic::transport::Server::builder()
+        .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
+        .add_service(node.grpc_service())
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await?;
+    tracing::info!(node_id = node.node_id(), "storage gRPC stopped");
+    Ok(())
+}
+
+/// Maps a node error to a gRPC status; internal details are logged, not sent.
+fn to_status(e: Error) -> Status {
+    match e {
+        Error::NotFound(id) => Status::not_found(format!("shard {id} not found")),
+        Error::Corrupt { shard, .. } => Status::data_loss(format!("shard {shard} is corrupt")),
+        e @ (Error::HashMismatch(_) | Error::InvalidArgument(_)) => {
+            Status::invalid_argument(e.to_string())
+        }
+        e => {
+            tracing::error!(error = %e, "storage request failed");
+            Status::internal("internal storage error")
+        }
+    }
+}
+
+fn shard_id(key: Option<&ShardKey>) -> Result<ShardId, Status> {
+    let key = key.ok_or_else(|| Status::invalid_argument("missing shard key"))?;
+    ShardId::try_from(key).map_err(Status::invalid_argument)
+}
+
+#[tonic::async_trait]
+impl Storage for GrpcStorage {
+    async fn put_shard(
+        &self,
+        request: Request<PutShardRequest>,
+    ) -> Result<Response<PutShardReply>, Status> {
+        let req = request.into_inner();
+        let id = shard_id(req.shard.as_ref())?;
+        let hash: [u8; 32] = req.blake3.as_ref().try_into().map_err(|_| {
+            Status::invalid_argument(format!("blake3 must be 32 bytes, got {}", req.blake3.len()))
+        })?;
+        self.node
+            .put_shard(id, req.data, hash)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(PutShardReply {}))
+    }
+
+    async fn get_shard(
+        &self,
+        request: Request<GetShardRequest>,
+    ) -> Result<Response<GetShardReply>, Status> {
+        let id = shard_id(request.get_ref().shard.as_ref())?;
+        let (data, hash) = self.node.read_shard(id).await.map_err(to_status)?;
+        Ok(Response::new(GetShardReply {
+            data,
+            blake3: bytes::Bytes::copy_from_slice(&hash),
+        }))
+    }
+
+    async fn delete_shards(
+        &self,
+        request: Request<DeleteShardsRequest>,
+    ) -> Result<Response<DeleteShardsReply>, Status> {
+        let ids = request
+            .get_ref()
+            .shards
+            .iter()
+            .map(|k| shard_id(Some(k)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let deleted = self.node.delete_shards(&ids).await.map_err(to_status)?;
+        Ok(Response::new(DeleteShardsReply { deleted }))
+    }
+
+    async fn node_status(
+        &self,
+        _request: Request<NodeStatusRequest>,
+    ) -> Result<Response<NodeStatusReply>, Status> {
+        let s = self.node.status().await.map_err(to_status)?;
+        Ok(Response::new(NodeStatusReply {
+            node_id: s.node_id,
+            zone: s.zone,
+            capacity_bytes: s.capacity_bytes,
+            used_bytes: s.used_bytes,
+            shard_count: s.shard_count,
+        }))
+    }
+}

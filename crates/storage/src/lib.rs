@@ -1,0 +1,44 @@
+//! A Tessera storage node: stores erasure-coded shards on local disks and
+//! serves them over gRPC (`tessera.storage.v1.Storage`).
+//!
+//! # On-disk format
+//!
+//! Each data directory holds:
+//! - `node.id`: the node's id in decimal (every directory records the same
+//!   id; a node refuses to start on a directory of another node);
+//! - `LOCK`: held with an exclusive `flock` while the node runs, so two
+//!   processes never share a directory;
+//! - `shards/<xx>/<block hex>.<index>`: one file per shard, where `xx` is the
+//!   first two hex digits of the block id. The data directory of a shard is
+//!   chosen by hashing its id (see [`layout::dir_index`]); reads and deletes
+//!   also look in the other directories, so a shard stays reachable if the
+//!   list of directories changes.
+//!
+//! A shard file is a 45-byte header followed by the shard's bytes:
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `TSHD` |
+//! | 4 | 1 | format version, `1` |
+//! | 5 | 8 | data length, little-endian `u64` |
+//! | 13 | 32 | blake3 hash of the data |
+//! | 45 | len | data |
+//!
+//! Writes go to a uniquely named temporary file (`.<name>.<n>.tmp`) in the
+//! shard's directory, which is written, `fsync`ed, renamed over the final
+//! name, and then the directory is `fsync`ed; only then does a put return.
+//! Left-over temporary files of a crash are removed at start. Every read
+//! checks the header and the blake3 hash of the data.
+
+mod config;
+mod disk;
+mod error;
+mod grpc;
+mod identity;
+pub mod layout;
+mod node;
+
+pub use config::StorageConfig;
+pub use error::{Error, Result};
+pub use grpc::{serve, GrpcStorage};
+pub use node::{NodeStatus, StorageNode};

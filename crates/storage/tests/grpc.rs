@@ -1,0 +1,154 @@
+//! The storage node's gRPC service over a real loopback socket, driven by
+//! tessera-storage-client.
+#![allow(clippy::unwrap_used)]
+
+use bytes::Bytes;
+use std::sync::Arc;
+use tessera_proto::storage::v1::storage_client::StorageClient as RawClient;
+use tessera_proto::storage::v1::{GetShardRequest, PutShardRequest, ShardKey};
+use tessera_storage::{layout, serve, StorageConfig, StorageNode};
+use tessera_storage_client::{Error, StorageClient};
+use tessera_types::{BlockId, ShardId};
+use tokio::sync::oneshot;
+
+struct Server {
+    node: Arc<StorageNode>,
+    addr: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<tessera_storage::Result<()>>,
+    _tmp: tempfile::TempDir,
+}
+
+async fn start() -> Server {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = StorageNode::open(StorageConfig {
+        data_dirs: vec![tmp.path().join("a"), tmp.path().join("b")],
+        zone: "zone-a".into(),
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(node.clone(), listener, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        node,
+        addr,
+        stop: Some(stop),
+        task,
+        _tmp: tmp,
+    }
+}
+
+fn shard(index: u8) -> ShardId {
+    ShardId {
+        block: BlockId::random(),
+        index,
+    }
+}
+
+fn hash(d: &[u8]) -> [u8; 32] {
+    *blake3::hash(d).as_bytes()
+}
+
+#[tokio::test]
+async fn put_get_delete_status_over_grpc() {
+    let mut server = start().await;
+    let client = StorageClient::connect_lazy(&server.addr).unwrap();
+    assert_eq!(client.addr(), server.addr);
+
+    // A shard bigger than tonic's 4 MiB default message limit.
+    let big: Vec<u8> = (0..(6 << 20)).map(|i: u32| (i % 251) as u8).collect();
+    let id = shard(2);
+    client
+        .put_shard(id, Bytes::from(big.clone()), hash(&big))
+        .await
+        .unwrap();
+    assert_eq!(client.get_shard(id).await.unwrap(), big);
+    assert_eq!(server.node.get_shard(id).await.unwrap(), big);
+
+    let status = client.node_status().await.unwrap();
+    assert_eq!(status.node_id, server.node.node_id());
+    assert_eq!(status.zone, "zone-a");
+    assert_eq!(status.shard_count, 1);
+    assert_eq!(status.used_bytes, (layout::HEADER_LEN + big.len()) as u64);
+    assert!(status.capacity_bytes > 0);
+
+    assert!(matches!(
+        client.get_shard(shard(0)).await,
+        Err(Error::NotFound)
+    ));
+    assert_eq!(client.delete_shards(&[id, shard(1)]).await.unwrap(), 1);
+    assert_eq!(client.delete_shards(&[id]).await.unwrap(), 0);
+    assert!(matches!(client.get_shard(id).await, Err(Error::NotFound)));
+
+    server.stop.take().unwrap().send(()).unwrap();
+    server.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn errors_map_to_grpc_codes() {
+    let server = start().await;
+    let client = StorageClient::connect_lazy(&format!("http://{}", server.addr)).unwrap();
+
+    // Hash mismatch on put -> INVALID_ARGUMENT -> Rejected.
+    let err = client
+        .put_shard(shard(0), Bytes::from_static(b"x"), hash(b"y"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Rejected(_)), "{err:?}");
+
+    // Corruption on disk -> DATA_LOSS -> Corrupt.
+    let id = shard(1);
+    client
+        .put_shard(id, Bytes::from_static(b"payload"), hash(b"payload"))
+        .await
+        .unwrap();
+    let path = server
+        .node
+        .data_dirs()
+        .iter()
+        .map(|d| d.join(layout::relative_path(&id)))
+        .find(|p| p.exists())
+        .unwrap();
+    let mut raw = std::fs::read(&path).unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 0xff;
+    std::fs::write(&path, raw).unwrap();
+    let err = client.get_shard(id).await.unwrap_err();
+    assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
+
+    // Malformed requests -> INVALID_ARGUMENT.
+    let mut raw = RawClient::connect(format!("http://{}", server.addr))
+        .await
+        .unwrap();
+    let status = raw
+        .get_shard(GetShardRequest { shard: None })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    let bad_key = ShardKey {
+        block_id: Bytes::from_static(b"short"),
+        index: 0,
+    };
+    let status = raw
+        .put_shard(PutShardRequest {
+            shard: Some(bad_key),
+            data: Bytes::new(),
+            blake3: Bytes::copy_from_slice(&hash(b"")),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    let status = raw
+        .put_shard(PutShardRequest {
+            shard: Some(shard(0).into()),
+            data: Bytes::new(),
+            blake3: Bytes::from_static(b"too short"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+}

@@ -1,0 +1,250 @@
+//! The language of the metadata cluster: commands (replicated through Raft and
+//! applied by the state machine) and queries (answered from the state
+//! machine). Both travel as [`crate::codec`]-encoded payloads.
+//!
+//! Application-level outcomes such as "bucket not empty" are part of the
+//! committed result, so every replica computes the same answer.
+
+use crate::{
+    AccessKey, BlockRef, BucketRecord, NodeInfo, ObjectRecord, ObjectSummary, PartRecord,
+    UploadRecord,
+};
+use serde::{Deserialize, Serialize};
+
+/// A condition a write must meet, checked atomically in the state machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Precondition {
+    #[default]
+    None,
+    /// `If-None-Match: *`: the key must not exist.
+    NotExists,
+    /// `If-Match: etag` (unquoted): the current object's ETag must be this.
+    ETagMatches(String),
+}
+
+/// A state-changing request. Every variant is applied atomically.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Fails with `BucketAlreadyOwnedByYou` if `bucket.owner` owns it, else
+    /// `BucketAlreadyExists`.
+    CreateBucket {
+        bucket: BucketRecord,
+    },
+    /// Fails with `NoSuchBucket` or `BucketNotEmpty` (objects present).
+    /// Multipart uploads still in progress are aborted with the bucket.
+    DeleteBucket {
+        name: String,
+    },
+    /// Creates or replaces `bucket/key`. The replaced version's blocks are
+    /// queued for GC in the same command. Replies `Object(previous)`.
+    PutObject {
+        bucket: String,
+        key: String,
+        object: ObjectRecord,
+        precondition: Precondition,
+    },
+    /// Removes `bucket/key` if present (queueing its blocks for GC).
+    /// Replies `Object(previous)`.
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
+    CreateUpload {
+        upload: UploadRecord,
+    },
+    /// Stores or replaces a part (queueing a replaced part's blocks for GC).
+    /// Fails with `NoSuchUpload`.
+    PutPart {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        part: PartRecord,
+    },
+    /// Atomically: checks that the upload exists and that each part listed in
+    /// `parts` is stored with that ETag (else `InvalidPart`), writes `object`
+    /// to `bucket/key` (checking `precondition`), removes the upload and all
+    /// its parts, and queues for GC the blocks of parts not listed and of the
+    /// replaced object version. Replies `Object(previous)`.
+    CompleteUpload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        parts: Vec<(u32, String)>,
+        object: ObjectRecord,
+        precondition: Precondition,
+    },
+    /// Removes the upload and queues its parts' blocks for GC. Fails with
+    /// `NoSuchUpload`.
+    AbortUpload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    /// Fails with `AccessKeyExists`.
+    CreateAccessKey {
+        key: AccessKey,
+    },
+    /// Fails with `NoSuchAccessKey`.
+    DeleteAccessKey {
+        access_key_id: String,
+    },
+    /// Adds or updates a storage node in the cluster map.
+    RegisterNode {
+        node: NodeInfo,
+    },
+    /// Removes GC queue entries whose blocks have been freed.
+    AckGc {
+        seqs: Vec<u64>,
+    },
+}
+
+/// The successful outcome of a [`Command`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CommandReply {
+    Done,
+    /// The object version that was replaced or removed, if there was one.
+    Object(Option<Box<ObjectRecord>>),
+}
+
+/// A read of the state machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Query {
+    GetBucket {
+        name: String,
+    },
+    ListBuckets,
+    GetObject {
+        bucket: String,
+        key: String,
+    },
+    ListObjects(ListObjectsQuery),
+    GetUpload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    /// Parts with number > `part_number_marker`, at most `max_parts`.
+    ListParts {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        part_number_marker: u32,
+        max_parts: u32,
+    },
+    ListUploads(ListUploadsQuery),
+    GetAccessKey {
+        access_key_id: String,
+    },
+    ListAccessKeys,
+    ListNodes,
+    /// The oldest GC queue entries, at most `max`.
+    ListGc {
+        max: u32,
+    },
+}
+
+/// An ordered range scan of one bucket's keys with delimiter roll-up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ListObjectsQuery {
+    pub bucket: String,
+    pub prefix: String,
+    /// Roll keys sharing `prefix + ... + delimiter` into one common prefix.
+    pub delimiter: Option<String>,
+    /// Only keys (and common prefixes) strictly greater than this.
+    pub start_after: Option<String>,
+    /// Entries (keys plus common prefixes) to return at most; 0 is allowed.
+    pub max_keys: u32,
+}
+
+/// One entry of a listing, in key order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListEntry {
+    Object { key: String, summary: ObjectSummary },
+    CommonPrefix(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ListObjectsPage {
+    pub entries: Vec<ListEntry>,
+    /// More entries follow the last one returned.
+    pub is_truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ListUploadsQuery {
+    pub bucket: String,
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    /// Uploads for keys greater than this, or for this key with an upload id
+    /// greater than `upload_id_marker`.
+    pub key_marker: Option<String>,
+    pub upload_id_marker: Option<String>,
+    pub max_uploads: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadEntry {
+    Upload(UploadRecord),
+    CommonPrefix(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ListUploadsPage {
+    pub entries: Vec<UploadEntry>,
+    pub is_truncated: bool,
+}
+
+/// One GC queue entry: blocks whose shards must be deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GcEntry {
+    pub seq: u64,
+    pub blocks: Vec<BlockRef>,
+}
+
+/// The successful outcome of a [`Query`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum QueryReply {
+    Bucket(Option<BucketRecord>),
+    Buckets(Vec<BucketRecord>),
+    Object(Option<Box<ObjectRecord>>),
+    Objects(ListObjectsPage),
+    Upload(Option<UploadRecord>),
+    /// Parts in number order, and whether more follow.
+    Parts {
+        parts: Vec<PartRecord>,
+        is_truncated: bool,
+    },
+    Uploads(ListUploadsPage),
+    AccessKey(Option<AccessKey>),
+    AccessKeys(Vec<AccessKey>),
+    Nodes(Vec<NodeInfo>),
+    Gc(Vec<GcEntry>),
+}
+
+/// Application-level failures, decided deterministically by the state machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum MetaError {
+    #[error("no such bucket")]
+    NoSuchBucket,
+    #[error("bucket already exists")]
+    BucketAlreadyExists,
+    #[error("bucket already owned by you")]
+    BucketAlreadyOwnedByYou,
+    #[error("bucket not empty")]
+    BucketNotEmpty,
+    #[error("no such upload")]
+    NoSuchUpload,
+    #[error("invalid part {0}")]
+    InvalidPart(u32),
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("access key exists")]
+    AccessKeyExists,
+    #[error("no such access key")]
+    NoSuchAccessKey,
+    #[error("invalid request: {0}")]
+    Invalid(String),
+}
+
+pub type CommandResult = Result<CommandReply, MetaError>;
+pub type QueryResult = Result<QueryReply, MetaError>;

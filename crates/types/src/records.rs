@@ -1,0 +1,79 @@
+//! Buckets, multipart uploads, access keys and cluster nodes.
+
+use crate::{
+    Checksum, ChecksumAlgorithm, ChecksumType, ContentHeaders, NodeId, Segment, StorageClass,
+    UnixMillis,
+};
+use serde::{Deserialize, Serialize};
+
+/// A bucket. Configuration sub-resources (policy, ACL, CORS, ...) are added as
+/// optional fields so that older records still decode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketRecord {
+    pub name: String,
+    /// Access key id of the principal that created the bucket.
+    pub owner: String,
+    pub created: UnixMillis,
+    /// The LocationConstraint given at creation (the region).
+    pub region: String,
+}
+
+/// An access key: a principal that can sign requests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub secret_key: String,
+    pub name: String,
+    pub created: UnixMillis,
+}
+
+/// A multipart upload in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    pub initiated: UnixMillis,
+    pub owner: String,
+    pub storage_class: StorageClass,
+    pub content: ContentHeaders,
+    pub user_meta: Vec<(String, String)>,
+    /// `x-amz-checksum-algorithm` given at creation, if any.
+    pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    #[serde(default)]
+    pub checksum_type: Option<ChecksumType>,
+}
+
+/// An uploaded part of a multipart upload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartRecord {
+    pub number: u32,
+    pub size: u64,
+    /// Hex MD5 of the part, without quotes.
+    pub etag: String,
+    pub last_modified: UnixMillis,
+    pub checksum: Option<Checksum>,
+    pub segments: Vec<Segment>,
+}
+
+/// Health of a node as the cluster sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum NodeState {
+    #[default]
+    Up,
+    Suspect,
+    Down,
+}
+
+/// A storage node in the cluster map.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub id: NodeId,
+    /// gRPC address, `host:port`.
+    pub addr: String,
+    /// Failure domain.
+    pub zone: String,
+    pub capacity_bytes: u64,
+    pub state: NodeState,
+    pub last_heartbeat: UnixMillis,
+}

@@ -1,0 +1,7 @@
+//! Background workers. Each loops over a durable queue kept in the metadata
+//! cluster, so that a worker that stops (or dies) loses nothing: the next
+//! pass, here or in another process, picks up where it left off.
+
+pub mod gc;
+
+pub use gc::GcWorker;

@@ -1,0 +1,85 @@
+//! The admin API's keys, through the same client `tessera admin` uses.
+
+use crate::code;
+use tessera_cli::admin_client::AdminClient;
+use tessera_gateway::admin::CreateKeyRequest;
+use tessera_test_harness::TestServer;
+
+pub async fn create_key(s: &TestServer, name: &str) -> (String, String) {
+    let admin = AdminClient::new(&s.admin_endpoint(), &s.access_key, &s.secret_key).unwrap();
+    let k = admin
+        .create_key(&CreateKeyRequest {
+            name: name.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    (k.access_key_id, k.secret_key.unwrap())
+}
+
+#[tokio::test]
+async fn keys_create_list_delete() {
+    let s = TestServer::start().await;
+    let admin = AdminClient::new(&s.admin_endpoint(), &s.access_key, &s.secret_key).unwrap();
+    let k = admin
+        .create_key(&CreateKeyRequest {
+            name: "ci".into(),
+            access_key_id: Some("CIKEY123".into()),
+            secret_key: Some("cisecret-123456".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(k.access_key_id, "CIKEY123");
+    let dup = admin
+        .create_key(&CreateKeyRequest {
+            name: "again".into(),
+            access_key_id: Some("CIKEY123".into()),
+            secret_key: Some("other-secret-1".into()),
+        })
+        .await;
+    assert!(dup.is_err());
+    let keys = admin.list_keys().await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].secret_key.is_none(), "secrets are not listed");
+
+    let c = s.client_as("CIKEY123", "cisecret-123456");
+    c.create_bucket().bucket("ci-bucket").send().await.unwrap();
+    admin.delete_key("CIKEY123").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let err = c.list_buckets().send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidAccessKeyId");
+    assert!(admin.delete_key("CIKEY123").await.is_err());
+}
+
+#[tokio::test]
+async fn admin_needs_the_root_signature() {
+    let s = TestServer::start().await;
+    let (ak, sk) = create_key(&s, "user").await;
+    let as_user = AdminClient::new(&s.admin_endpoint(), &ak, &sk).unwrap();
+    assert!(as_user.list_keys().await.is_err());
+    let wrong = AdminClient::new(&s.admin_endpoint(), &s.access_key, "wrong-secret").unwrap();
+    assert!(wrong.list_keys().await.is_err());
+}
+
+#[tokio::test]
+async fn health_ready_and_metrics() {
+    let s = TestServer::start().await;
+    let c = s.client();
+    c.list_buckets().send().await.unwrap();
+    let raw = tessera_test_harness::RawClient::new(s.admin_addr, "", "");
+    assert_eq!(raw.send("GET", "/health", &[], "").await.status, 200);
+    let ready = raw.send("GET", "/ready", &[], "").await;
+    assert_eq!(ready.status, 200);
+    assert!(
+        ready.text().contains("\"storage_nodes\": 3"),
+        "{}",
+        ready.text()
+    );
+    let m = raw.send("GET", "/metrics", &[], "").await;
+    assert!(
+        m.text()
+            .contains("tessera_s3_requests_total{op=\"ListBuckets\",status=\"200\"}"),
+        "{}",
+        m.text()
+    );
+}
