@@ -300,3 +300,94 @@ async fn virtual_hosted_style() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(&r.body[..], b"virtual");
 }
+
+/// Signature Version 2, as boto3's `generate_presigned_url` still makes by
+/// default, and as older tools send in the Authorization header.
+#[tokio::test]
+async fn signature_version_2_presigned_and_header() {
+    use tessera_s3_protocol::auth::v2::{sign, string_to_sign};
+    let (s, c) = setup("legacy").await;
+    put(&c, "legacy", "k", "version two").await;
+    let raw = s.raw();
+    let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 300;
+    let probe = http::Request::get("/legacy/k")
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let sig = sign(
+        &s.secret_key,
+        &string_to_sign(&probe, &expires.to_string(), None),
+    );
+    let enc: String = url_encode(&sig);
+    let path = format!(
+        "/legacy/k?AWSAccessKeyId={}&Expires={expires}&Signature={enc}",
+        s.access_key
+    );
+    let r = raw.send("GET", &path, &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(&r.body[..], b"version two");
+
+    let old = time::OffsetDateTime::now_utc().unix_timestamp() - 10;
+    let sig = sign(
+        &s.secret_key,
+        &string_to_sign(&probe, &old.to_string(), None),
+    );
+    let path = format!(
+        "/legacy/k?AWSAccessKeyId={}&Expires={old}&Signature={}",
+        s.access_key,
+        url_encode(&sig)
+    );
+    let r = raw.send("GET", &path, &[], "").await;
+    assert_eq!(r.error_code().as_deref(), Some("AccessDenied"));
+
+    let date = httpdate_now();
+    let put_parts = http::Request::put("/legacy/v2put")
+        .header("content-type", "text/plain")
+        .header("date", &date)
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let sig = sign(&s.secret_key, &string_to_sign(&put_parts, &date, None));
+    let auth = format!("AWS {}:{sig}", s.access_key);
+    let r = raw
+        .send(
+            "PUT",
+            "/legacy/v2put",
+            &[
+                ("content-type", "text/plain"),
+                ("date", &date),
+                ("authorization", &auth),
+            ],
+            "by header",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(get(&c, "legacy", "v2put").await, b"by header");
+    let bad = format!("AWS {}:AAAAAAAAAAAAAAAAAAAAAAAAAAA=", s.access_key);
+    let r = raw
+        .send(
+            "GET",
+            "/legacy/k",
+            &[("date", &date), ("authorization", &bad)],
+            "",
+        )
+        .await;
+    assert_eq!(r.error_code().as_deref(), Some("SignatureDoesNotMatch"));
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn httpdate_now() -> String {
+    tessera_s3_protocol::fmt::http_date(time::OffsetDateTime::now_utc().unix_timestamp() * 1000)
+}

@@ -101,6 +101,9 @@ fn authorize_root(gw: &Gateway, parts: &http::request::Parts) -> Result<(), Box<
     let denied = |m: &str| Box::new(fail(StatusCode::FORBIDDEN, m));
     let v4 = match auth::parse_auth(parts) {
         Ok(RequestAuth::V4(v4)) => v4,
+        Ok(RequestAuth::V2(_)) => {
+            return Err(denied("the admin API needs AWS Signature Version 4"))
+        }
         Ok(RequestAuth::Anonymous) => {
             return Err(denied(
                 "the admin API needs a request signed with the root key",

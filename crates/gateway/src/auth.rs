@@ -72,10 +72,12 @@ impl Gateway {
         Ok(secret)
     }
 
-    /// Verifies the request's signature, if it has one.
+    /// Verifies the request's signature, if it has one. `bucket` is the
+    /// routed bucket (SigV2 signs it even when the URL carries it in the host).
     pub(crate) async fn authenticate(
         &self,
         parts: &http::request::Parts,
+        bucket: Option<&str>,
     ) -> Result<Authenticated, S3Error> {
         match auth::parse_auth(parts)? {
             RequestAuth::Anonymous => Ok(Authenticated {
@@ -89,14 +91,27 @@ impl Gateway {
                     .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidAccessKeyId))?;
                 let verified =
                     auth::verify_v4(parts, &v4, &secret, time::OffsetDateTime::now_utc())?;
-                Ok(Authenticated {
-                    principal: Some(Principal {
-                        is_root: verified.access_key_id == self.root.access_key_id,
-                        access_key_id: verified.access_key_id,
-                    }),
-                    payload: verified.payload,
-                })
+                Ok(self.authenticated(verified))
             }
+            RequestAuth::V2(v2) => {
+                let secret = self
+                    .secret_for(&v2.access_key_id)
+                    .await?
+                    .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidAccessKeyId))?;
+                let verified =
+                    auth::verify_v2(parts, &v2, &secret, bucket, time::OffsetDateTime::now_utc())?;
+                Ok(self.authenticated(verified))
+            }
+        }
+    }
+
+    fn authenticated(&self, verified: auth::Verified) -> Authenticated {
+        Authenticated {
+            principal: Some(Principal {
+                is_root: verified.access_key_id == self.root.access_key_id,
+                access_key_id: verified.access_key_id,
+            }),
+            payload: verified.payload,
         }
     }
 

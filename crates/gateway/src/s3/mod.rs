@@ -48,7 +48,7 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> http::Res
     );
     let result = async {
         let route = route?;
-        let auth = gw.authenticate(&parts).await?;
+        let auth = gw.authenticate(&parts, route.bucket.as_deref()).await?;
         let principal = auth.principal.ok_or_else(|| {
             // Anonymous access needs a bucket ACL or policy granting it.
             S3Error::new(S3ErrorCode::AccessDenied)

@@ -13,6 +13,7 @@ pub mod chunk_signer;
 pub mod client;
 mod parse;
 pub mod signing;
+pub mod v2;
 mod verify;
 
 #[cfg(test)]
@@ -20,6 +21,7 @@ pub(crate) mod tests;
 
 pub use chunk_signer::ChunkSigner;
 pub use parse::parse_auth;
+pub use v2::{verify_v2, V2Auth};
 pub use verify::verify_v4;
 
 use time::OffsetDateTime;
@@ -45,6 +47,9 @@ pub enum RequestAuth {
     Anonymous,
     /// AWS Signature Version 4, in the Authorization header or the query.
     V4(V4Auth),
+    /// AWS Signature Version 2 (legacy, still sent by some clients, e.g.
+    /// boto3's presigned URLs), in the Authorization header or the query.
+    V2(V2Auth),
 }
 
 /// The parsed (not yet verified) SigV4 credentials of a request.

@@ -9,8 +9,6 @@ use super::signing::{format_amz_date, parse_amz_date, ALGORITHM, TERMINATOR};
 use super::{RequestAuth, V4Auth, MAX_PRESIGNED_EXPIRES};
 use crate::error::{S3Error, S3ErrorCode};
 
-const V4_ONLY: &str = "Tessera supports AWS Signature Version 4 only (AWS4-HMAC-SHA256); please configure your client for SigV4.";
-
 /// Parses authentication from the Authorization header
 /// (`AWS4-HMAC-SHA256 Credential=.., SignedHeaders=.., Signature=..`) or from
 /// a presigned query (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`,
@@ -38,9 +36,10 @@ pub fn parse_auth(parts: &Parts) -> Result<RequestAuth, S3Error> {
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, \
              Signature query string parameter or the Authorization header should be specified",
         )),
+        Some(h) if h.starts_with("AWS ") => super::V2Auth::from_header(h).map(RequestAuth::V2),
         Some(h) => parse_header(h, parts).map(RequestAuth::V4),
         None if has_query_v4 => parse_query(&query).map(RequestAuth::V4),
-        None if has_query_v2 => Err(S3Error::with_message(S3ErrorCode::InvalidRequest, V4_ONLY)),
+        None if has_query_v2 => super::V2Auth::from_query(&query).map(RequestAuth::V2),
         None => Ok(RequestAuth::Anonymous),
     }
 }
@@ -123,9 +122,6 @@ fn parse_signature(s: &str) -> Option<String> {
 fn parse_header(value: &str, parts: &Parts) -> Result<V4Auth, S3Error> {
     let value = value.trim();
     let (alg, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if alg == "AWS" {
-        return Err(S3Error::with_message(S3ErrorCode::InvalidRequest, V4_ONLY));
-    }
     if alg == "AWS4-ECDSA-P256-SHA256" {
         return Err(S3Error::with_message(
             S3ErrorCode::InvalidRequest,
