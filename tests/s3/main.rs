@@ -11,6 +11,7 @@ mod checksums;
 mod copy;
 mod delete;
 mod errors;
+mod gc;
 mod get;
 mod list;
 mod multipart;

@@ -42,6 +42,7 @@ fn test_config(data_dir: &Path) -> Config {
     // Small blocks so that modest test objects span several blocks.
     cfg.engine.block_size = 256 * 1024;
     cfg.gateway.domains = vec!["localhost".into(), "s3.tessera.test".into()];
+    cfg.worker.gc_interval_secs = 1;
     cfg
 }
 
@@ -114,6 +115,33 @@ impl TestServer {
     /// A raw HTTP client signing with the root key.
     pub fn raw(&self) -> RawClient {
         RawClient::new(self.s3_addr, &self.access_key, &self.secret_key)
+    }
+
+    /// How many shard files the storage nodes hold.
+    pub fn shard_files(&self) -> usize {
+        fn count(dir: &Path) -> usize {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return 0;
+            };
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        count(&p)
+                    } else if p
+                        .parent()
+                        .and_then(|d| d.parent())
+                        .is_some_and(|d| d.ends_with("shards"))
+                    {
+                        1
+                    } else {
+                        0
+                    }
+                })
+                .sum()
+        }
+        count(&self.data_dir.join("storage"))
     }
 
     /// Stops the server, keeping its data directory.

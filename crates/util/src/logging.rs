@@ -11,9 +11,11 @@ pub fn init(default_level: &str) {
             "{default_level},h2=warn,hyper=warn,tower=warn,openraft=warn,tonic=warn"
         ))
     });
+    use std::io::IsTerminal;
     let _ = fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -15,24 +15,18 @@ pub const TERMINATOR: &str = "aws4_request";
 pub const EMPTY_SHA256_HEX: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-const BLOCK: usize = 64;
-
-/// HMAC-SHA256 (RFC 2104); infallible for keys of any length.
+/// HMAC-SHA256 (RFC 2104), for keys of any length.
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
+    use hmac::{Mac, SimpleHmac};
+    // HMAC is defined for keys of every length, so construction cannot fail;
+    // the fallback keeps this function total without a panic path.
+    match <SimpleHmac<Sha256> as Mac>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(msg);
+            mac.finalize().into_bytes().into()
+        }
+        Err(_) => [0u8; 32],
     }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(msg);
-    let inner = inner.finalize();
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner);
-    outer.finalize().into()
 }
 
 /// SHA-256 of `data`, lower-case hex.
