@@ -5,6 +5,7 @@ use crate::{BodyStream, Engine, Error, Result};
 use bytes::{Bytes, BytesMut};
 use futures::stream::{FuturesOrdered, FuturesUnordered};
 use futures::StreamExt;
+use std::sync::Arc;
 use tessera_erasure::{placement, Codec};
 use tessera_types::{BlockId, BlockRef, Segment, ShardId, ShardRef, StorageClass};
 use tracing::{debug, warn};
@@ -25,7 +26,7 @@ impl Engine {
     /// `max_size` bounds the body: exceeding it fails with
     /// [`Error::TooLarge`] as soon as it is seen.
     pub async fn write_data(
-        &self,
+        self: &Arc<Self>,
         class: StorageClass,
         mut body: BodyStream,
         max_size: u64,
@@ -49,7 +50,7 @@ impl Engine {
                     if buf.is_empty() && chunk.len() >= self.block_size {
                         // A whole block in one chunk: no copy needed.
                         let block = chunk.split_to(self.block_size);
-                        inflight.push_back(self.store_block(codec.clone(), block));
+                        inflight.push_back(self.spawn_store(codec.clone(), block));
                     } else {
                         if buf.capacity() == 0 {
                             buf.reserve(self.block_size.min(chunk.len().max(64 * 1024)));
@@ -58,7 +59,7 @@ impl Engine {
                         buf.extend_from_slice(&chunk.split_to(take));
                         if buf.len() == self.block_size {
                             let block = buf.split().freeze();
-                            inflight.push_back(self.store_block(codec.clone(), block));
+                            inflight.push_back(self.spawn_store(codec.clone(), block));
                         }
                     }
                     while inflight.len() >= self.write_pipeline {
@@ -71,7 +72,7 @@ impl Engine {
             if segments.is_empty() && inflight.is_empty() && buf.len() <= self.inline_threshold {
                 segments.push(Segment::Inline(buf.split().to_vec()));
             } else if !buf.is_empty() {
-                inflight.push_back(self.store_block(codec.clone(), buf.split().freeze()));
+                inflight.push_back(self.spawn_store(codec.clone(), buf.split().freeze()));
             }
             while let Some(seg) = inflight.next().await {
                 segments.push(seg?);
@@ -96,6 +97,21 @@ impl Engine {
             size: total,
             md5,
         })
+    }
+
+    /// Stores a block on its own task, so that encoding and shard I/O go on
+    /// while the next block is read from the client.
+    fn spawn_store(
+        self: &Arc<Self>,
+        codec: Codec,
+        block: Bytes,
+    ) -> impl std::future::Future<Output = Result<Segment>> {
+        let engine = Arc::clone(self);
+        let task = tokio::spawn(async move { engine.store_block(codec, block).await });
+        async move {
+            task.await
+                .map_err(|e| Error::Internal(format!("block store task: {e}")))?
+        }
     }
 
     /// Encodes one block and writes its shards to their placed nodes in

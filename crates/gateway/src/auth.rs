@@ -72,6 +72,13 @@ impl Gateway {
         Ok(secret)
     }
 
+    /// The secret of an existing key, or InvalidAccessKeyId.
+    async fn known_secret(&self, access_key_id: &str) -> Result<String, S3Error> {
+        self.secret_for(access_key_id)
+            .await?
+            .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidAccessKeyId))
+    }
+
     /// Verifies the request's signature, if it has one. `bucket` is the
     /// routed bucket (SigV2 signs it even when the URL carries it in the host).
     pub(crate) async fn authenticate(
@@ -85,19 +92,13 @@ impl Gateway {
                 payload: PayloadMode::Unsigned,
             }),
             RequestAuth::V4(v4) => {
-                let secret = self
-                    .secret_for(&v4.access_key_id)
-                    .await?
-                    .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidAccessKeyId))?;
+                let secret = self.known_secret(&v4.access_key_id).await?;
                 let verified =
                     auth::verify_v4(parts, &v4, &secret, time::OffsetDateTime::now_utc())?;
                 Ok(self.authenticated(verified))
             }
             RequestAuth::V2(v2) => {
-                let secret = self
-                    .secret_for(&v2.access_key_id)
-                    .await?
-                    .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidAccessKeyId))?;
+                let secret = self.known_secret(&v2.access_key_id).await?;
                 let verified =
                     auth::verify_v2(parts, &v2, &secret, bucket, time::OffsetDateTime::now_utc())?;
                 Ok(self.authenticated(verified))
