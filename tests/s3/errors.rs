@@ -159,3 +159,36 @@ async fn error_bodies_carry_request_ids() {
         .await;
     assert!(err.is_err(), "an empty key is not an object");
 }
+
+#[tokio::test]
+async fn unsupported_write_features_are_refused_not_ignored() {
+    let (_s, c) = setup("nofeat").await;
+    let err = c
+        .put_object()
+        .bucket("nofeat")
+        .key("k")
+        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NotImplemented");
+    let err = c
+        .put_object()
+        .bucket("nofeat")
+        .key("k")
+        .tagging("a=b")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NotImplemented");
+    let err = c
+        .get_object()
+        .bucket("nofeat")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NoSuchKey", "nothing was stored");
+}

@@ -66,6 +66,7 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
     let dest = super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
     let src = load_source(gw, ctx).await?;
     let h = &ctx.parts.headers;
+    headers::reject_unsupported(h)?;
     let replace = match ctx.header("x-amz-metadata-directive") {
         None => false,
         Some(v) if v.eq_ignore_ascii_case("COPY") => false,

@@ -14,6 +14,34 @@ fn header<'a>(h: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Headers asking for features Tessera does not provide. Ignoring them would
+/// let a client believe its object is encrypted, locked or tagged, so writes
+/// that carry them are refused.
+const UNSUPPORTED_WRITE_HEADERS: [(&str, &str); 5] = [
+    ("x-amz-server-side-encryption", "Server-side encryption"),
+    (
+        "x-amz-server-side-encryption-customer-algorithm",
+        "Server-side encryption with customer keys",
+    ),
+    ("x-amz-object-lock-mode", "Object lock"),
+    ("x-amz-object-lock-legal-hold", "Object lock"),
+    ("x-amz-tagging", "Object tagging"),
+];
+
+/// Refuses a write that asks for a feature Tessera does not implement.
+pub(crate) fn reject_unsupported(h: &http::HeaderMap) -> Result<(), S3Error> {
+    for (name, feature) in UNSUPPORTED_WRITE_HEADERS {
+        if h.contains_key(name) {
+            return Err(S3Error::with_message(
+                S3ErrorCode::NotImplemented,
+                format!("{feature} ({name}) is not supported by Tessera."),
+            )
+            .extra("Header", name));
+        }
+    }
+    Ok(())
+}
+
 /// Content-Type and the other stored content headers of a PUT.
 pub(crate) fn content_headers(h: &http::HeaderMap) -> ContentHeaders {
     let get = |n: &str| header(h, n).map(str::to_string);

@@ -78,6 +78,7 @@ pub(crate) async fn create_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> Handl
     validate_object_key(ctx.key())?;
     let bucket = super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
     let h = &ctx.parts.headers;
+    headers::reject_unsupported(h)?;
     let checksum_algorithm = match ctx.header("x-amz-checksum-algorithm") {
         None => None,
         Some(v) => Some(ChecksumAlgorithm::parse(v.trim()).ok_or_else(|| {

@@ -85,6 +85,7 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
     validate_object_key(ctx.key())?;
     let bucket = super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
     let h = &ctx.parts.headers;
+    headers::reject_unsupported(h)?;
     let class = headers::storage_class(h)?;
     let content = headers::content_headers(h);
     let user_meta = headers::user_metadata(h)?;
