@@ -96,3 +96,30 @@ async fn delete_objects_limits() {
     assert_eq!(r.status, 400);
     assert_eq!(r.error_code().as_deref(), Some("MalformedXML"));
 }
+
+#[tokio::test]
+async fn delete_objects_reports_invalid_keys_and_deletes_the_rest() {
+    let (s, c) = setup("delb").await;
+    for k in ["a", "b"] {
+        put(&c, "delb", k, "v").await;
+    }
+    let long = "k".repeat(1025);
+    let body = format!("<Delete><Object><Key>a</Key></Object><Object><Key>{long}</Key></Object><Object><Key>b</Key></Object><Object><Key>a</Key></Object></Delete>");
+    use base64::Engine as _;
+    use md5::Digest;
+    let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body.as_bytes()));
+    let r = s
+        .raw()
+        .signed("POST", "/delb?delete", &[("content-md5", &md5)], body, None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = r.text();
+    assert!(
+        t.contains("<Deleted><Key>a</Key></Deleted>")
+            && t.contains("<Deleted><Key>b</Key></Deleted>"),
+        "{t}"
+    );
+    assert!(t.contains("<Code>KeyTooLongError</Code>"), "{t}");
+    let left = c.list_objects_v2().bucket("delb").send().await.unwrap();
+    assert_eq!(left.key_count(), Some(0));
+}

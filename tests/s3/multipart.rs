@@ -425,3 +425,127 @@ async fn composite_checksums() {
     assert!(value.ends_with("-2"), "{value}");
     assert_eq!(get(&c, "mpu", "ck").await, parts.concat());
 }
+
+async fn complete_with(
+    c: &aws_sdk_s3::Client,
+    key: &str,
+    id: &str,
+    done: Vec<CompletedPart>,
+    crc32: Option<&str>,
+) -> Result<aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput, String>
+{
+    c.complete_multipart_upload()
+        .bucket("mpu")
+        .key(key)
+        .upload_id(id)
+        .set_checksum_crc32(crc32.map(str::to_string))
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(done))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| code(&e))
+}
+
+#[tokio::test]
+async fn full_object_checksum_on_complete_and_retry_after_success() {
+    let (_s, c) = setup("mpu").await;
+    let parts = [data(5 * MIB, 21), data(4000, 22)];
+    let whole = parts.concat();
+    let crc = {
+        let mut h = tessera_s3_protocol::checksum::ChecksumHasher::new(
+            tessera_types::ChecksumAlgorithm::Crc32,
+        );
+        h.update(&whole);
+        h.finalize_base64()
+    };
+    let up = c
+        .create_multipart_upload()
+        .bucket("mpu")
+        .key("full")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .checksum_type(aws_sdk_s3::types::ChecksumType::FullObject)
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap().to_string();
+    let mut done = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let r = c
+            .upload_part()
+            .bucket("mpu")
+            .key("full")
+            .upload_id(&id)
+            .part_number(i as i32 + 1)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .body(ByteStream::from(p.clone()))
+            .send()
+            .await
+            .unwrap();
+        done.push(
+            CompletedPart::builder()
+                .part_number(i as i32 + 1)
+                .e_tag(r.e_tag().unwrap())
+                .checksum_crc32(r.checksum_crc32().unwrap())
+                .build(),
+        );
+    }
+    // A wrong whole-object checksum is refused and the upload stays.
+    let err = complete_with(&c, "full", &id, done.clone(), Some("AAAAAA=="))
+        .await
+        .unwrap_err();
+    assert_eq!(err, "BadDigest");
+    // The right one is accepted, and returned.
+    let r = complete_with(&c, "full", &id, done.clone(), Some(&crc))
+        .await
+        .unwrap();
+    assert_eq!(r.checksum_crc32(), Some(crc.as_str()));
+    let etag = r.e_tag().unwrap().to_string();
+    // A retry after success gets the same answer, not NoSuchUpload.
+    let again = complete_with(&c, "full", &id, done, Some(&crc))
+        .await
+        .unwrap();
+    assert_eq!(again.e_tag(), Some(etag.as_str()));
+    assert_eq!(get(&c, "mpu", "full").await, whole);
+    // An upload id that never completed this key is still unknown.
+    let err = complete_with(
+        &c,
+        "full",
+        "never-existed",
+        vec![CompletedPart::builder()
+            .part_number(1)
+            .e_tag("\"x\"")
+            .build()],
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err, "NoSuchUpload");
+}
+
+#[tokio::test]
+async fn if_match_star_needs_an_existing_object() {
+    let (_s, c) = setup("mpu").await;
+    let err = c
+        .put_object()
+        .bucket("mpu")
+        .key("k")
+        .if_match("*")
+        .body(ByteStream::from_static(b"1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NoSuchKey");
+    put(&c, "mpu", "k", "1").await;
+    c.put_object()
+        .bucket("mpu")
+        .key("k")
+        .if_match("*")
+        .body(ByteStream::from_static(b"2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get(&c, "mpu", "k").await, b"2");
+}

@@ -304,7 +304,24 @@ pub async fn read_small(
     headers: &http::HeaderMap,
     limit: usize,
 ) -> Result<Bytes, S3Error> {
-    let expectation = checksum_expectation(headers, None)?;
+    read_document(incoming, payload, headers, limit, true).await
+}
+
+/// As [`read_small`]; with `body_checksums` false, `x-amz-checksum-*`
+/// headers are left alone because they describe something else (the whole
+/// object, for CompleteMultipartUpload). Content-MD5 is always verified.
+pub async fn read_document(
+    incoming: Incoming,
+    payload: &PayloadMode,
+    headers: &http::HeaderMap,
+    limit: usize,
+    body_checksums: bool,
+) -> Result<Bytes, S3Error> {
+    let expectation = if body_checksums {
+        checksum_expectation(headers, None)?
+    } else {
+        None
+    };
     let content_md5 = crate::s3::headers::content_md5(headers)?;
     let (mut s, _) = request_stream(incoming, payload, expectation, None);
     let mut buf = bytes::BytesMut::new();

@@ -82,6 +82,16 @@ impl MetaClient {
         self.command_object("DeleteObject", cmd).await
     }
 
+    /// Deletes the listed keys of a bucket in one commit (absent keys are
+    /// not an error).
+    pub async fn delete_objects(&self, bucket: &str, keys: Vec<String>) -> Result<()> {
+        let cmd = Command::DeleteObjects {
+            bucket: bucket.into(),
+            keys,
+        };
+        self.command_done("DeleteObjects", cmd).await
+    }
+
     /// Starts a multipart upload.
     pub async fn create_upload(&self, upload: UploadRecord) -> Result<()> {
         self.command_done("CreateUpload", Command::CreateUpload { upload })

@@ -47,6 +47,7 @@ fn object(etag: &str) -> ObjectRecord {
         checksum: None,
         parts: vec![],
         segments: vec![Segment::Inline(b"hi".to_vec())],
+        upload_id: None,
     }
 }
 

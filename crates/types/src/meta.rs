@@ -18,6 +18,8 @@ pub enum Precondition {
     None,
     /// `If-None-Match: *`: the key must not exist.
     NotExists,
+    /// `If-Match: *`: the key must exist.
+    Exists,
     /// `If-Match: etag` (unquoted): the current object's ETag must be this.
     ETagMatches(String),
 }
@@ -48,6 +50,12 @@ pub enum Command {
     DeleteObject {
         bucket: String,
         key: String,
+    },
+    /// Removes every listed key of `bucket` that exists, in one commit
+    /// (DeleteObjects). Replies `Done`.
+    DeleteObjects {
+        bucket: String,
+        keys: Vec<String>,
     },
     CreateUpload {
         upload: UploadRecord,

@@ -204,6 +204,10 @@ pub struct ObjectRecord {
     /// Empty unless the object was assembled by CompleteMultipartUpload.
     pub parts: Vec<PartInfo>,
     pub segments: Vec<Segment>,
+    /// The multipart upload this version completed, so that a retried
+    /// CompleteMultipartUpload can be answered with the same result.
+    #[serde(default)]
+    pub upload_id: Option<String>,
 }
 
 impl ObjectRecord {

@@ -127,6 +127,7 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
         checksum: checksum.clone(),
         parts: Vec::new(),
         segments: data.segments.clone(),
+        upload_id: None,
     };
     let (etag, modified) = (object.etag.clone(), object.last_modified);
     if let Err(e) = gw

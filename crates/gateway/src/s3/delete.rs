@@ -33,35 +33,44 @@ pub(crate) async fn delete_objects(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) ->
     )
     .await?;
     let req = xml::Delete::parse(&doc)?;
-    let quiet = req.quiet;
+    // Invalid keys are reported one by one; the valid ones are deleted
+    // together, in a single metadata commit.
     let mut result = xml::DeleteResult::default();
+    let mut valid = Vec::with_capacity(req.objects.len());
     for o in req.objects {
-        let outcome = match validate_object_key(&o.key) {
-            Err(e) => Err(e),
-            Ok(()) => gw
-                .engine
-                .meta()
-                .delete_object(ctx.bucket(), &o.key)
-                .await
-                .map(|_| ())
-                .map_err(|e| response::engine_error(e.into())),
-        };
-        match outcome {
-            Ok(()) => {
-                if !quiet {
-                    result.deleted.push(xml::DeletedObject {
-                        key: o.key,
-                        version_id: o.version_id,
-                        ..Default::default()
-                    });
-                }
-            }
+        match validate_object_key(&o.key) {
+            Ok(()) => valid.push(o),
             Err(e) => result.errors.push(xml::DeleteError {
                 key: o.key,
                 version_id: o.version_id,
                 code: e.code.as_str().to_string(),
                 message: e.message,
             }),
+        }
+    }
+    let keys = valid.iter().map(|o| o.key.clone()).collect();
+    match gw.engine.meta().delete_objects(ctx.bucket(), keys).await {
+        Ok(()) if !req.quiet => {
+            result.deleted = valid
+                .into_iter()
+                .map(|o| xml::DeletedObject {
+                    key: o.key,
+                    version_id: o.version_id,
+                    ..Default::default()
+                })
+                .collect();
+        }
+        Ok(()) => {}
+        Err(e) => {
+            let e = response::engine_error(e.into());
+            result
+                .errors
+                .extend(valid.into_iter().map(|o| xml::DeleteError {
+                    key: o.key,
+                    version_id: o.version_id,
+                    code: e.code.as_str().to_string(),
+                    message: e.message.clone(),
+                }));
         }
     }
     Ok(response::xml(to_xml(&result)))

@@ -9,7 +9,7 @@ use super::put::{ingest, write_precondition};
 use super::ReqBody;
 use crate::body;
 use crate::context::ReqCtx;
-use crate::response::{self, set_checksum, ApiError, HandlerResult};
+use crate::response::{self, set_checksum, ApiError, HandlerResult, HttpResponse};
 use crate::Gateway;
 use http::StatusCode;
 use md5::{Digest, Md5};
@@ -286,12 +286,24 @@ pub(crate) async fn complete_multipart_upload(
     body: ReqBody,
 ) -> HandlerResult {
     super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
-    let upload = load_upload(gw, ctx).await?;
-    let doc = body::read_small(
+    let upload = match load_upload(gw, ctx).await {
+        Ok(u) => u,
+        Err(e) => {
+            // A retry of a Complete that succeeded (its answer lost on the
+            // way) gets the same answer again, as from AWS.
+            if let Some(done) = completed_by(gw, ctx).await? {
+                return Ok(complete_response(ctx, &done.etag, done.checksum.as_ref()));
+            }
+            return Err(e);
+        }
+    };
+    // x-amz-checksum-* headers of a Complete describe the whole object.
+    let doc = body::read_document(
         body.incoming,
         &body.payload,
         &ctx.parts.headers,
         MAX_COMPLETE_DOC,
+        false,
     )
     .await?;
     let req = xml::CompleteMultipartUpload::parse(&doc)?;
@@ -379,6 +391,7 @@ pub(crate) async fn complete_multipart_upload(
             .iter()
             .flat_map(|p| p.segments.iter().cloned())
             .collect(),
+        upload_id: Some(upload.upload_id.clone()),
     };
     let listed = chosen.iter().map(|p| (p.number, p.etag.clone())).collect();
     gw.engine
@@ -392,6 +405,18 @@ pub(crate) async fn complete_multipart_upload(
             precondition,
         )
         .await?;
+    Ok(complete_response(ctx, &etag, checksum.as_ref()))
+}
+
+/// The object at the request's key, if upload `uploadId` completed it.
+async fn completed_by(gw: &Gateway, ctx: &ReqCtx) -> Result<Option<ObjectRecord>, ApiError> {
+    let id = upload_id(ctx)?;
+    let current = gw.engine.meta().get_object(ctx.bucket(), ctx.key()).await?;
+    Ok(current.filter(|o| o.upload_id.as_deref() == Some(id)))
+}
+
+/// The CompleteMultipartUploadResult document.
+fn complete_response(ctx: &ReqCtx, etag: &str, checksum: Option<&Checksum>) -> HttpResponse {
     let host = ctx.header("host").unwrap_or("localhost");
     let mut result = xml::CompleteMultipartUploadResult {
         location: format!(
@@ -401,16 +426,16 @@ pub(crate) async fn complete_multipart_upload(
         ),
         bucket: ctx.bucket().to_string(),
         key: ctx.key().to_string(),
-        etag: quote_etag(&etag),
+        etag: quote_etag(etag),
         ..Default::default()
     };
-    if let Some(c) = &checksum {
+    if let Some(c) = checksum {
         set_checksum!(result, c.algorithm, c.value.clone());
         result.checksum_type = Some(c.kind.as_str().to_string());
     }
     let mut r = response::xml(to_xml(&result));
-    checksum_headers(&mut r, checksum.as_ref());
-    Ok(r)
+    checksum_headers(&mut r, checksum);
+    r
 }
 
 /// The checksum of a completed object, from its parts' checksums, when the

@@ -71,11 +71,12 @@ pub(crate) fn write_precondition(ctx: &ReqCtx) -> Result<Precondition, S3Error> 
         ));
     }
     if let Some(v) = ctx.header("if-match") {
+        let v = v.trim();
+        if v == "*" {
+            return Ok(Precondition::Exists);
+        }
         return Ok(Precondition::ETagMatches(
-            v.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .to_string(),
+            v.trim_start_matches("W/").trim_matches('"').to_string(),
         ));
     }
     Ok(Precondition::None)
@@ -112,6 +113,7 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
         checksum: ingested.checksum.clone(),
         parts: Vec::new(),
         segments: ingested.data.segments.clone(),
+        upload_id: None,
     };
     let etag = object.etag.clone();
     if let Err(e) = gw
@@ -145,11 +147,11 @@ pub(crate) async fn check_precondition_early(
     let current = gw.engine.meta().get_object(ctx.bucket(), ctx.key()).await?;
     let holds = match (precondition, current) {
         (Precondition::NotExists, current) => current.is_none(),
-        (Precondition::ETagMatches(_), None) => {
+        (Precondition::ETagMatches(_) | Precondition::Exists, None) => {
             return Err(S3Error::new(S3ErrorCode::NoSuchKey).into());
         }
-        (Precondition::ETagMatches(e), Some(o)) => *e == o.etag || e == "*",
-        (Precondition::None, _) => true,
+        (Precondition::ETagMatches(e), Some(o)) => *e == o.etag,
+        (Precondition::Exists, Some(_)) | (Precondition::None, _) => true,
     };
     if holds {
         Ok(())

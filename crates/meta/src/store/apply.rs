@@ -127,6 +127,7 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
             precondition,
         } => put_object(tx, bucket, key, object, precondition),
         Command::DeleteObject { bucket, key } => delete_object(tx, bucket, key),
+        Command::DeleteObjects { bucket, keys } => delete_objects(tx, bucket, keys),
         Command::CreateUpload { upload } => create_upload(tx, upload),
         Command::PutPart {
             bucket,
@@ -190,6 +191,7 @@ fn check_precondition(current: Option<&ObjectRecord>, pre: &Precondition) -> Ste
     let ok = match pre {
         Precondition::None => true,
         Precondition::NotExists => current.is_none(),
+        Precondition::Exists => current.is_some(),
         Precondition::ETagMatches(etag) => current.is_some_and(|o| etag_eq(&o.etag, etag)),
     };
     if ok {
@@ -274,6 +276,25 @@ fn delete_object(tx: &mut Tx<'_>, bucket: &str, key: &str) -> Step<CommandReply>
         tx.queue_gc(prev.blocks().cloned().collect())?;
     }
     Ok(CommandReply::Object(previous.map(Box::new)))
+}
+
+fn delete_objects(tx: &mut Tx<'_>, bucket: &str, keys: &[String]) -> Step<CommandReply> {
+    require_bucket(tx, bucket)?;
+    let mut freed = Vec::new();
+    let mut seen = HashSet::new();
+    for key in keys {
+        keys::validate_object(bucket, key)?;
+        if !seen.insert(key.as_str()) {
+            continue;
+        }
+        let k = keys::object_key(bucket, key);
+        if let Some(prev) = tx.get::<ObjectRecord>(CF_OBJECTS, &k)? {
+            tx.delete(CF_OBJECTS, &k)?;
+            freed.extend(prev.blocks().cloned());
+        }
+    }
+    tx.queue_gc(freed)?;
+    Ok(CommandReply::Done)
 }
 
 fn create_upload(tx: &mut Tx<'_>, upload: &UploadRecord) -> Step<CommandReply> {

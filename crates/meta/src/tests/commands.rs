@@ -349,3 +349,53 @@ fn nodes_register_and_update() {
         ]))
     );
 }
+
+#[test]
+fn exists_precondition() {
+    let mut h = Harness::new();
+    h.bucket("b");
+    let put = |etag: &str| Command::PutObject {
+        bucket: "b".into(),
+        key: "k".into(),
+        object: inline_object(etag),
+        precondition: Precondition::Exists,
+    };
+    assert_eq!(h.err(put("a")), MetaError::PreconditionFailed);
+    h.put("b", "k", inline_object("first"));
+    h.ok(put("second"));
+}
+
+#[test]
+fn delete_objects_in_one_command() {
+    let mut h = Harness::new();
+    h.bucket("b");
+    h.put("b", "k1", object("e1", &[1, 2]));
+    h.put("b", "k2", object("e2", &[3]));
+    h.put("b", "keep", object("e3", &[4]));
+    let del = |keys: &[&str]| Command::DeleteObjects {
+        bucket: "b".into(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+    };
+    // Absent and repeated keys are fine; every freed block is queued once.
+    assert_eq!(h.ok(del(&["k1", "absent", "k2", "k1"])), CommandReply::Done);
+    let gc = h.gc();
+    assert_eq!(gc.len(), 1);
+    assert_eq!(tags(&gc[0]), vec![1, 2, 3]);
+    for (key, present) in [("k1", false), ("k2", false), ("keep", true)] {
+        let Ok(QueryReply::Object(o)) = h.q(Query::GetObject {
+            bucket: "b".into(),
+            key: key.into(),
+        }) else {
+            panic!()
+        };
+        assert_eq!(o.is_some(), present, "{key}");
+    }
+    // A missing bucket fails the whole command.
+    assert_eq!(
+        h.err(Command::DeleteObjects {
+            bucket: "nope".into(),
+            keys: vec!["k".into()]
+        }),
+        MetaError::NoSuchBucket
+    );
+}

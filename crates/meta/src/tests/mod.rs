@@ -121,6 +121,7 @@ pub(crate) fn object(etag: &str, blocks: &[u8]) -> ObjectRecord {
         checksum: None,
         parts: vec![],
         segments: blocks.iter().map(|t| Segment::Block(block(*t))).collect(),
+        upload_id: None,
     }
 }
 
