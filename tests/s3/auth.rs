@@ -391,3 +391,53 @@ fn url_encode(s: &str) -> String {
 fn httpdate_now() -> String {
     tessera_s3_protocol::fmt::http_date(time::OffsetDateTime::now_utc().unix_timestamp() * 1000)
 }
+
+/// botocore signs the resource of a bucket request as `/bucket/` whether the
+/// URL is `/bucket` (path style) or `/` on the bucket's virtual host.
+#[tokio::test]
+async fn signature_version_2_bucket_resource_has_a_trailing_slash() {
+    use tessera_s3_protocol::auth::v2::{sign, string_to_sign};
+    let (s, c) = setup("legacy").await;
+    put(&c, "legacy", "a/k", "x").await;
+    let raw = s.raw();
+    let bucket_resource = http::Request::get("/legacy/")
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+
+    // ListObjects signed in the Authorization header.
+    let date = httpdate_now();
+    let sig = sign(
+        &s.secret_key,
+        &string_to_sign(&bucket_resource, &date, None),
+    );
+    let auth = format!("AWS {}:{sig}", s.access_key);
+    let headers = [("date", date.as_str()), ("authorization", auth.as_str())];
+    let r = raw.send("GET", "/legacy?prefix=a%2F", &headers, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("<Key>a/k</Key>"), "{}", r.text());
+
+    // The same on the bucket's virtual host, path `/`.
+    let vhost = format!("legacy.localhost:{}", s.s3_addr.port());
+    let mut headers = headers.to_vec();
+    headers.push(("host", &vhost));
+    let r = raw.send("GET", "/?prefix=a%2F", &headers, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("<Key>a/k</Key>"), "{}", r.text());
+
+    // A presigned ListObjects URL as boto3's generate_presigned_url makes it.
+    let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 300;
+    let sig = sign(
+        &s.secret_key,
+        &string_to_sign(&bucket_resource, &expires.to_string(), None),
+    );
+    let path = format!(
+        "/legacy?prefix=a%2F&AWSAccessKeyId={}&Expires={expires}&Signature={}",
+        s.access_key,
+        url_encode(&sig)
+    );
+    let r = raw.send("GET", &path, &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("<Key>a/k</Key>"), "{}", r.text());
+}

@@ -165,3 +165,75 @@ async fn versioning_is_reported_unset() {
         .unwrap();
     assert!(v.status().is_none());
 }
+
+#[tokio::test]
+async fn list_buckets_paginates_and_filters() {
+    let (s, c) = setup("pg-a").await;
+    for b in ["pg-b", "pg-c", "other"] {
+        c.create_bucket().bucket(b).send().await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let r = c
+            .list_buckets()
+            .max_buckets(1)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.buckets().len(), 1);
+        seen.extend(
+            r.buckets()
+                .iter()
+                .filter_map(|b| b.name())
+                .map(str::to_string),
+        );
+        token = r.continuation_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, ["other", "pg-a", "pg-b", "pg-c"]);
+
+    let r = c
+        .list_buckets()
+        .prefix("pg-")
+        .max_buckets(2)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = r.buckets().iter().filter_map(|b| b.name()).collect();
+    assert_eq!(names, ["pg-a", "pg-b"]);
+    assert_eq!(r.prefix(), Some("pg-"));
+    let r = c
+        .list_buckets()
+        .prefix("pg-")
+        .max_buckets(2)
+        .continuation_token(r.continuation_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = r.buckets().iter().filter_map(|b| b.name()).collect();
+    assert_eq!(names, ["pg-c"]);
+    assert_eq!(r.continuation_token(), None);
+
+    // Without max-buckets every bucket is listed, with no token.
+    let r = c.list_buckets().send().await.unwrap();
+    assert_eq!(r.buckets().len(), 4);
+    assert_eq!(r.continuation_token(), None);
+    assert_eq!(r.prefix(), None);
+
+    for bad in ["0", "10001", "x"] {
+        let r = s
+            .raw()
+            .signed("GET", &format!("/?max-buckets={bad}"), &[], "", None)
+            .await;
+        assert_eq!(r.error_code().as_deref(), Some("InvalidArgument"), "{bad}");
+    }
+    let r = s
+        .raw()
+        .signed("GET", "/?continuation-token=%21%21", &[], "", None)
+        .await;
+    assert_eq!(r.error_code().as_deref(), Some("InvalidArgument"));
+}

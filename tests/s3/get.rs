@@ -153,3 +153,43 @@ async fn response_header_overrides() {
     assert_eq!(o.content_language(), Some("fr"));
     assert_eq!(o.content_encoding(), Some("gzip"));
 }
+
+/// A 304 names the version the client has: ETag and Last-Modified, like
+/// the 200 it stands for, and the request id of every response.
+#[tokio::test]
+async fn not_modified_carries_etag_and_last_modified() {
+    let (_s, c) = setup("rng").await;
+    let etag = put(&c, "rng", "k", "conditional").await;
+    let head = c.head_object().bucket("rng").key("k").send().await.unwrap();
+    let last_modified = head
+        .last_modified()
+        .unwrap()
+        .fmt(aws_smithy_types::date_time::Format::HttpDate)
+        .unwrap();
+    let get_err = c
+        .get_object()
+        .bucket("rng")
+        .key("k")
+        .if_none_match(&etag)
+        .send()
+        .await
+        .unwrap_err();
+    let head_err = c
+        .head_object()
+        .bucket("rng")
+        .key("k")
+        .if_modified_since(DateTime::from_secs(4_000_000_000))
+        .send()
+        .await
+        .unwrap_err();
+    for raw in [get_err.raw_response(), head_err.raw_response()] {
+        let raw = raw.unwrap();
+        assert_eq!(raw.status().as_u16(), 304);
+        assert_eq!(raw.headers().get("etag"), Some(etag.as_str()));
+        assert_eq!(
+            raw.headers().get("last-modified"),
+            Some(last_modified.as_str())
+        );
+        assert!(raw.headers().get("x-amz-request-id").is_some());
+    }
+}

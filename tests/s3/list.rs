@@ -228,3 +228,74 @@ async fn listing_more_than_a_page() {
         .unwrap();
     assert_eq!(r.common_prefixes().len(), 3);
 }
+
+/// max-keys=0 is an empty page that is not truncated, in both versions.
+#[tokio::test]
+async fn max_keys_zero_is_not_truncated() {
+    let (_s, c) = setup("lst").await;
+    fill(&c, &["a", "b"]).await;
+    let r = c
+        .list_objects_v2()
+        .bucket("lst")
+        .max_keys(0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.is_truncated(), Some(false));
+    assert_eq!(r.key_count(), Some(0));
+    assert!(r.contents().is_empty());
+    assert_eq!(r.next_continuation_token(), None);
+    let r = c
+        .list_objects()
+        .bucket("lst")
+        .max_keys(0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.is_truncated(), Some(false));
+    assert!(r.contents().is_empty());
+    assert_eq!(r.next_marker(), None);
+}
+
+/// With encoding-type=url, a v1 listing encodes keys, Marker, NextMarker
+/// and Delimiter but not Prefix (as AWS; boto3 decodes Prefix only for v2).
+#[tokio::test]
+async fn v1_url_encoding_leaves_prefix_alone() {
+    let (s, c) = setup("lst").await;
+    fill(&c, &["sp ace/a b", "sp ace/c d/e", "sp ace/f"]).await;
+    let v1 = s
+        .raw()
+        .signed(
+            "GET",
+            "/lst?encoding-type=url&prefix=sp%20ace%2F&delimiter=%20&marker=sp%20ace%2F0&max-keys=1",
+            &[],
+            "",
+            None,
+        )
+        .await;
+    let t = v1.text();
+    assert_eq!(v1.status, 200, "{t}");
+    assert!(t.contains("<Prefix>sp ace/</Prefix>"), "{t}");
+    assert!(t.contains("<Marker>sp%20ace/0</Marker>"), "{t}");
+    assert!(t.contains("<Delimiter>%20</Delimiter>"), "{t}");
+    assert!(
+        t.contains("<CommonPrefixes><Prefix>sp%20ace/a%20</Prefix></CommonPrefixes>"),
+        "{t}"
+    );
+    assert!(t.contains("<NextMarker>sp%20ace/a%20</NextMarker>"), "{t}");
+    let v2 = s
+        .raw()
+        .signed(
+            "GET",
+            "/lst?list-type=2&encoding-type=url&prefix=sp%20ace%2F",
+            &[],
+            "",
+            None,
+        )
+        .await;
+    assert!(
+        v2.text().contains("<Prefix>sp%20ace/</Prefix>"),
+        "{}",
+        v2.text()
+    );
+}

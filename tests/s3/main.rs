@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod admin;
 mod auth;
 mod buckets;
@@ -17,6 +18,7 @@ mod list;
 mod multipart;
 mod objects;
 mod restart;
+mod versions;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;

@@ -81,6 +81,18 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     i64::try_from(d.as_millis()).ok()
 }
 
+/// Parses the `Date` header of a signed request into Unix milliseconds:
+/// any of the forms of [`parse_http_date`], or RFC 2822 with a numeric zone
+/// (`Mon, 23 Nov 2026 20:00:00 -0000`, `+0100`), which botocore and Python's
+/// `email.utils.formatdate` write. `None` when the value is not a date.
+pub fn parse_date_header(s: &str) -> Option<i64> {
+    parse_http_date(s).or_else(|| {
+        let t =
+            OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc2822).ok()?;
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+    })
+}
+
 /// Encodes a key, prefix, marker or delimiter for a listing requested with
 /// `encoding-type=url`: every byte of the UTF-8 form except the RFC 3986
 /// unreserved characters (`A-Z a-z 0-9 - _ . ~`) and `/` becomes `%XX`
@@ -154,6 +166,20 @@ mod tests {
         assert_eq!(parse_http_date("yesterday"), None);
         assert_eq!(parse_http_date(""), None);
         assert_eq!(parse_http_date("2009-10-12T17:50:30.000Z"), None);
+    }
+
+    #[test]
+    fn date_headers_in_http_and_rfc2822_forms() {
+        let want = Some(1_795_464_000_000); // Mon, 23 Nov 2026 20:00:00 GMT
+        assert_eq!(parse_date_header("Mon, 23 Nov 2026 20:00:00 GMT"), want);
+        assert_eq!(parse_date_header("Monday, 23-Nov-26 20:00:00 GMT"), want);
+        assert_eq!(parse_date_header("Mon Nov 23 20:00:00 2026"), want);
+        assert_eq!(parse_date_header("Mon, 23 Nov 2026 20:00:00 -0000"), want);
+        assert_eq!(parse_date_header("Mon, 23 Nov 2026 20:00:00 +0000"), want);
+        assert_eq!(parse_date_header(" Mon, 23 Nov 2026 21:00:00 +0100 "), want);
+        assert_eq!(parse_date_header("Mon, 23 Nov 2026 15:00:00 -0500"), want);
+        assert_eq!(parse_date_header("20261123T200000Z"), None);
+        assert_eq!(parse_date_header(""), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
 //! GetBucketLocation, GetBucketVersioning.
 
+use super::list::{decode_token, encode_token};
 use super::{authorize_bucket, ReqBody};
 use crate::body;
 use crate::context::ReqCtx;
@@ -13,9 +14,59 @@ use tessera_s3_protocol::xml::{self, to_xml};
 use tessera_s3_protocol::{S3Error, S3ErrorCode};
 use tessera_types::{now_millis, BucketRecord};
 
+/// The largest `max-buckets` AWS accepts.
+const MAX_BUCKETS: u32 = 10_000;
+
+/// `max-buckets`: `None` when absent (every bucket is listed), else
+/// 1..=10000 (InvalidArgument otherwise).
+fn max_buckets(ctx: &ReqCtx) -> Result<Option<usize>, S3Error> {
+    let Some(v) = ctx.query("max-buckets") else {
+        return Ok(None);
+    };
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_BUCKETS).contains(n))
+        .map(|n| Some(n as usize))
+        .ok_or_else(|| {
+            S3Error::with_message(
+                S3ErrorCode::InvalidArgument,
+                format!("max-buckets must be an integer between 1 and {MAX_BUCKETS}"),
+            )
+            .extra("ArgumentName", "max-buckets")
+            .extra("ArgumentValue", v)
+        })
+}
+
+/// ListBuckets: the buckets the principal owns (every bucket for the root
+/// key) in name order, filtered by `prefix`, paginated by `max-buckets` and
+/// `continuation-token` (opaque: it encodes the last name returned).
 pub(crate) async fn list_buckets(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    let buckets = gw.engine.meta().list_buckets().await?;
+    let max = max_buckets(ctx)?;
+    let prefix = ctx.query("prefix").filter(|p| !p.is_empty());
+    let after = ctx
+        .query("continuation-token")
+        .filter(|t| !t.is_empty())
+        .map(decode_token)
+        .transpose()?;
     let me = &ctx.principal;
+    let mut buckets: Vec<BucketRecord> = gw
+        .engine
+        .meta()
+        .list_buckets()
+        .await?
+        .into_iter()
+        .filter(|b| me.is_root || b.owner == me.access_key_id)
+        .filter(|b| prefix.is_none_or(|p| b.name.starts_with(p)))
+        .filter(|b| after.as_deref().is_none_or(|a| b.name.as_str() > a))
+        .collect();
+    buckets.sort_by(|a, b| a.name.cmp(&b.name));
+    let continuation_token = match max {
+        Some(max) if buckets.len() > max => {
+            buckets.truncate(max);
+            buckets.last().map(|b| encode_token(&b.name))
+        }
+        _ => None,
+    };
     let doc = xml::ListAllMyBucketsResult {
         owner: xml::Owner {
             id: me.access_key_id.clone(),
@@ -23,14 +74,14 @@ pub(crate) async fn list_buckets(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
         },
         buckets: buckets
             .into_iter()
-            .filter(|b| me.is_root || b.owner == me.access_key_id)
             .map(|b| xml::Bucket {
                 name: b.name,
                 creation_date: iso8601_millis(b.created),
                 bucket_region: Some(b.region),
             })
             .collect(),
-        ..Default::default()
+        continuation_token,
+        prefix: prefix.map(str::to_string),
     };
     Ok(response::xml(to_xml(&doc)))
 }
@@ -38,6 +89,8 @@ pub(crate) async fn list_buckets(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
 pub(crate) async fn create_bucket(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
     let name = ctx.bucket();
     validate_bucket_name(name)?;
+    // A public canned ACL or a grant must not be ignored silently.
+    super::headers::reject_unsupported(&ctx.parts.headers)?;
     let doc = body::read_small(body.incoming, &body.payload, &ctx.parts.headers, 64 * 1024).await?;
     if !doc.iter().all(|b| b.is_ascii_whitespace()) {
         let cfg = xml::CreateBucketConfiguration::parse(&doc)?;

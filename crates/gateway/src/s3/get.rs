@@ -9,6 +9,7 @@ use crate::response::{self, HandlerResult};
 use crate::Gateway;
 use http::StatusCode;
 use std::sync::Arc;
+use tessera_s3_protocol::fmt::{http_date, quote_etag};
 use tessera_s3_protocol::range::parse_range;
 use tessera_s3_protocol::{S3Error, S3ErrorCode};
 
@@ -35,11 +36,21 @@ pub(crate) async fn get_object(gw: &Arc<Gateway>, ctx: &ReqCtx, head: bool) -> H
                 .extra("Key", ctx.key())
         })?;
 
-    Conditions::from_headers(&ctx.parts.headers, "if-").check(
+    if let Err(e) = Conditions::from_headers(&ctx.parts.headers, "if-").check(
         &obj.etag,
         obj.last_modified,
         S3ErrorCode::NotModified,
-    )?;
+    ) {
+        if e.code != S3ErrorCode::NotModified {
+            return Err(e.into());
+        }
+        // 304 is not an error document: like a 200 it names the version
+        // the client already has (RFC 9110 15.4.5), with no body.
+        let mut r = response::status(StatusCode::NOT_MODIFIED);
+        response::set_header(&mut r, "etag", &quote_etag(&obj.etag));
+        response::set_header(&mut r, "last-modified", &http_date(obj.last_modified));
+        return Ok(r);
+    }
 
     let part_number = match ctx.query("partNumber") {
         None => None,

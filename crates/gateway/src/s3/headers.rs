@@ -28,16 +28,52 @@ const UNSUPPORTED_WRITE_HEADERS: [(&str, &str); 5] = [
     ("x-amz-tagging", "Object tagging"),
 ];
 
-/// Refuses a write that asks for a feature Tessera does not implement.
+/// Canned ACLs that describe what Tessera does anyway (only the owner has
+/// access), so a write carrying one is accepted: rclone sends
+/// `x-amz-acl: private` by default.
+const ACCEPTED_CANNED_ACLS: [&str; 2] = ["private", "bucket-owner-full-control"];
+
+/// Refuses a write that asks for a feature Tessera does not implement:
+/// server-side encryption, object lock, tagging, and ACLs (any canned ACL
+/// but [`ACCEPTED_CANNED_ACLS`], any `x-amz-grant-*` header). Used by
+/// CreateBucket, PutObject, CopyObject and CreateMultipartUpload.
 pub(crate) fn reject_unsupported(h: &http::HeaderMap) -> Result<(), S3Error> {
+    let refuse = |name: &str, message: String| {
+        S3Error::with_message(S3ErrorCode::NotImplemented, message).extra("Header", name)
+    };
     for (name, feature) in UNSUPPORTED_WRITE_HEADERS {
         if h.contains_key(name) {
-            return Err(S3Error::with_message(
-                S3ErrorCode::NotImplemented,
+            return Err(refuse(
+                name,
                 format!("{feature} ({name}) is not supported by Tessera."),
-            )
-            .extra("Header", name));
+            ));
         }
+    }
+    for value in h.get_all("x-amz-acl") {
+        let acl = String::from_utf8_lossy(value.as_bytes());
+        if !ACCEPTED_CANNED_ACLS.contains(&acl.trim()) {
+            return Err(refuse(
+                "x-amz-acl",
+                format!(
+                    "The canned ACL {:?} is not supported by Tessera: only the owner has access \
+                     to buckets and objects (x-amz-acl may be private or bucket-owner-full-control).",
+                    acl.trim()
+                ),
+            ));
+        }
+    }
+    if let Some(name) = h
+        .keys()
+        .map(http::HeaderName::as_str)
+        .find(|n| n.starts_with("x-amz-grant-"))
+    {
+        return Err(refuse(
+            name,
+            format!(
+                "ACL grants ({name}) are not supported by Tessera: only the owner has access \
+                 to buckets and objects."
+            ),
+        ));
     }
     Ok(())
 }
@@ -67,14 +103,24 @@ fn strip_aws_chunked(v: &str) -> String {
 }
 
 /// `x-amz-meta-*` headers, names lower-cased without the prefix.
+///
+/// Values are stored byte-exact. HTTP header values are octets, which
+/// HTTP/1.1 (and clients such as botocore) read as ISO-8859-1; each byte
+/// is kept as the char U+0000..=U+00FF of the same number, and
+/// [`object_headers`] turns each char back into its byte. So whatever was
+/// sent — Latin-1 `E9`, or the UTF-8 `C3 A9` of "é" — comes back as the
+/// same bytes. The 2 KiB limit counts bytes as received.
 pub(crate) fn user_metadata(h: &http::HeaderMap) -> Result<Vec<(String, String)>, S3Error> {
     let mut out = Vec::new();
     let mut size = 0;
     for (name, value) in h {
         if let Some(n) = name.as_str().strip_prefix("x-amz-meta-") {
-            let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            size += n.len() + v.len();
-            out.push((n.to_string(), v));
+            let bytes = value.as_bytes();
+            size += n.len() + bytes.len();
+            out.push((
+                n.to_string(),
+                bytes.iter().map(|&b| char::from(b)).collect(),
+            ));
         }
     }
     if size > MAX_USER_METADATA {
@@ -164,7 +210,7 @@ pub(crate) fn object_headers(r: &mut HttpResponse, obj: &ObjectRecord) {
     for (k, v) in &obj.user_meta {
         if let (Ok(name), Ok(value)) = (
             http::HeaderName::from_bytes(format!("x-amz-meta-{k}").as_bytes()),
-            http::HeaderValue::from_str(v),
+            http::HeaderValue::from_bytes(&metadata_bytes(v)),
         ) {
             r.headers_mut().insert(name, value);
         }
@@ -175,6 +221,21 @@ pub(crate) fn object_headers(r: &mut HttpResponse, obj: &ObjectRecord) {
     if !obj.parts.is_empty() {
         set_header(r, "x-amz-mp-parts-count", &obj.parts.len().to_string());
     }
+}
+
+/// The header bytes of a stored metadata value (see [`user_metadata`]):
+/// each char U+0000..=U+00FF is its byte. A char beyond U+00FF can only come
+/// from a value stored before values were kept byte-exact (they were then
+/// decoded as UTF-8); it is written as UTF-8, as it was then.
+fn metadata_bytes(v: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    for c in v.chars() {
+        match u8::try_from(c) {
+            Ok(b) => out.push(b),
+            Err(_) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    out
 }
 
 /// The stored checksum headers, for responses that carry them.
@@ -205,6 +266,65 @@ mod tests {
         assert_eq!(
             user_metadata(&h).unwrap_err().code,
             S3ErrorCode::MetadataTooLarge
+        );
+    }
+
+    #[test]
+    fn metadata_values_are_byte_exact() {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            "x-amz-meta-latin1",
+            http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+        );
+        h.insert("x-amz-meta-utf8", "caf\u{e9}".parse().unwrap());
+        let meta = user_metadata(&h).unwrap();
+        let bytes: Vec<Vec<u8>> = meta.iter().map(|(_, v)| metadata_bytes(v)).collect();
+        assert_eq!(bytes, [b"caf\xe9".to_vec(), b"caf\xc3\xa9".to_vec()]);
+        // Values stored before (decoded as UTF-8) still come back as UTF-8.
+        assert_eq!(metadata_bytes("\u{d55c}"), "\u{d55c}".as_bytes());
+        // The limit counts bytes as received: name "a" and 1023 two-byte
+        // UTF-8 chars fit in 2048 bytes, 1024 do not.
+        let mut h = http::HeaderMap::new();
+        h.insert("x-amz-meta-a", "\u{e9}".repeat(1023).parse().unwrap());
+        assert!(user_metadata(&h).is_ok());
+        h.insert("x-amz-meta-a", "\u{e9}".repeat(1024).parse().unwrap());
+        assert_eq!(
+            user_metadata(&h).unwrap_err().code,
+            S3ErrorCode::MetadataTooLarge
+        );
+    }
+
+    #[test]
+    fn acl_headers() {
+        let check = |name: &'static str, value: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(name, value.parse().unwrap());
+            reject_unsupported(&h).map_err(|e| e.code)
+        };
+        assert_eq!(check("x-amz-acl", "private"), Ok(()));
+        assert_eq!(check("x-amz-acl", "bucket-owner-full-control"), Ok(()));
+        for acl in [
+            "public-read",
+            "public-read-write",
+            "authenticated-read",
+            "x",
+        ] {
+            assert_eq!(
+                check("x-amz-acl", acl),
+                Err(S3ErrorCode::NotImplemented),
+                "{acl}"
+            );
+        }
+        assert_eq!(
+            check(
+                "x-amz-grant-read",
+                "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""
+            ),
+            Err(S3ErrorCode::NotImplemented)
+        );
+        assert_eq!(
+            check("x-amz-grant-full-control", "id=abc"),
+            Err(S3ErrorCode::NotImplemented)
         );
     }
 

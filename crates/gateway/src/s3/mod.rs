@@ -105,6 +105,7 @@ async fn dispatch(gw: &Arc<Gateway>, ctx: ReqCtx, body: ReqBody) -> HandlerResul
         GetBucketVersioning => bucket::get_bucket_versioning(gw, &ctx).await,
         ListObjects => list::list_objects(gw, &ctx, false).await,
         ListObjectsV2 => list::list_objects(gw, &ctx, true).await,
+        ListObjectVersions => list::list_object_versions(gw, &ctx).await,
         ListMultipartUploads => multipart::list_multipart_uploads(gw, &ctx).await,
         DeleteObjects => delete::delete_objects(gw, &ctx, body).await,
         GetObject => get::get_object(gw, &ctx, false).await,

@@ -184,7 +184,10 @@ fn parse_header(value: &str, parts: &Parts) -> Result<V4Auth, S3Error> {
     })
 }
 
-/// The request time of a header-signed request: `x-amz-date`, else `Date`.
+/// The request time of a header-signed request: `x-amz-date`, else `Date`
+/// in any HTTP date form or RFC 2822 with a numeric zone (see
+/// [`crate::fmt::parse_date_header`]; botocore sends the latter when the
+/// caller sets `Date`).
 fn header_date(parts: &Parts) -> Result<OffsetDateTime, S3Error> {
     let denied = || {
         S3Error::with_message(
@@ -198,8 +201,8 @@ fn header_date(parts: &Parts) -> Result<OffsetDateTime, S3Error> {
     }
     let v = parts.headers.get(http::header::DATE).ok_or_else(denied)?;
     let s = v.to_str().map_err(|_| denied())?;
-    let t = httpdate::parse_http_date(s.trim()).map_err(|_| denied())?;
-    Ok(OffsetDateTime::from(t))
+    let ms = crate::fmt::parse_date_header(s).ok_or_else(denied)?;
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map_err(|_| denied())
 }
 
 fn parse_query(query: &[(String, String)]) -> Result<V4Auth, S3Error> {

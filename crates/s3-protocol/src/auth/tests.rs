@@ -657,3 +657,41 @@ pub(crate) fn signed_stream(
         encoded,
     )
 }
+
+#[test]
+fn date_header_in_every_form_botocore_and_http_send() {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={S3_AKID}/20261123/us-east-1/s3/aws4_request, \
+         SignedHeaders=date;host, Signature={}",
+        "0".repeat(64)
+    );
+    for date in [
+        "Mon, 23 Nov 2026 20:00:00 GMT",
+        "Monday, 23-Nov-26 20:00:00 GMT",
+        "Mon Nov 23 20:00:00 2026",
+        // RFC 2822 with a numeric zone: Python's email.utils.formatdate,
+        // which botocore uses when the caller sets Date.
+        "Mon, 23 Nov 2026 20:00:00 -0000",
+        "Mon, 23 Nov 2026 20:00:00 +0000",
+        "Mon, 23 Nov 2026 21:00:00 +0100",
+    ] {
+        let p = parts(
+            "GET",
+            "/b/k",
+            &[("host", "h"), ("date", date), ("authorization", &auth)],
+        );
+        let a = v4(&p);
+        assert_eq!(a.amz_date, "20261123T200000Z", "{date}");
+        assert_eq!(a.time, t("20261123T200000Z"), "{date}");
+    }
+    let p = parts(
+        "GET",
+        "/b/k",
+        &[
+            ("host", "h"),
+            ("date", "yesterday"),
+            ("authorization", &auth),
+        ],
+    );
+    assert_eq!(parse_auth(&p).unwrap_err().code, S3ErrorCode::AccessDenied);
+}

@@ -147,13 +147,26 @@ fn canonical_amz_headers(parts: &Parts) -> String {
 }
 
 /// The signed resource: `[/bucket]` + the path as sent + sub-resources.
+///
+/// The resource of a bucket request is `/bucket/` (AWS's rule, and what
+/// botocore signs): a path-style `/bucket` without the trailing slash gets
+/// one, as does the bare `/` of a virtual-hosted request (`/` + bucket +
+/// `/`). The service root `/` stays `/`.
 fn canonical_resource(parts: &Parts, bucket_prefix: Option<&str>) -> String {
     let mut out = String::new();
+    let path = parts.uri.path();
     if let Some(b) = bucket_prefix {
         out.push('/');
         out.push_str(b);
     }
-    out.push_str(parts.uri.path());
+    out.push_str(path);
+    let bucket_only = bucket_prefix.is_none()
+        && path
+            .strip_prefix('/')
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
+    if bucket_only {
+        out.push('/');
+    }
     let mut subs: Vec<(String, Option<String>)> = Vec::new();
     for pair in parts
         .uri
@@ -233,13 +246,8 @@ pub fn verify_v2(
             let amz_date = header(parts, "x-amz-date");
             let date = header(parts, "date");
             let when = if amz_date.is_empty() { date } else { amz_date };
-            let t = crate::fmt::parse_http_date(when)
+            let t = crate::fmt::parse_date_header(when)
                 .map(|ms| ms.div_euclid(1000))
-                .or_else(|| {
-                    OffsetDateTime::parse(when, &time::format_description::well_known::Rfc2822)
-                        .ok()
-                        .map(|t| t.unix_timestamp())
-                })
                 .ok_or_else(|| {
                     S3Error::with_message(
                         S3ErrorCode::AccessDenied,
@@ -378,6 +386,22 @@ mod tests {
             &[("x-amz-meta-b", "2"), ("x-amz-meta-a", "  one   two ")],
         );
         assert!(string_to_sign(&p, "", None).contains("x-amz-meta-a:one two\nx-amz-meta-b:2\n/b/k"));
+    }
+
+    #[test]
+    fn bucket_resource_ends_with_a_slash() {
+        let d = "Tue, 27 Mar 2007 19:42:41 +0000";
+        let sts =
+            |uri: &str, bucket: Option<&str>| string_to_sign(&parts("GET", uri, &[]), d, bucket);
+        let want = format!("GET\n\n\n{d}\n/b/");
+        assert_eq!(sts("/b", None), want);
+        assert_eq!(sts("/b/", None), want);
+        assert_eq!(sts("/b?prefix=x", None), want);
+        assert_eq!(sts("/", Some("b")), want);
+        assert!(sts("/b?acl", None).ends_with("\n/b/?acl"));
+        assert!(sts("/", None).ends_with("\n/"));
+        assert!(sts("/b/k", None).ends_with("\n/b/k"));
+        assert!(sts("/k", Some("b")).ends_with("\n/b/k"));
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod copy;
 mod delete;
 mod list;
 mod multipart;
+mod versions;
 mod writer;
 
 pub use bucket::{
@@ -41,6 +42,7 @@ pub use multipart::{
     InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, MultipartUpload,
     Part, MAX_PARTS,
 };
+pub use versions::{ListVersionsResult, ObjectVersion};
 pub use writer::XmlWriter;
 
 use crate::error::{S3Error, S3ErrorCode};

@@ -45,3 +45,4 @@ mod bucket;
 mod delete;
 mod list;
 mod multipart;
+mod versions;
