@@ -3,4 +3,5 @@
 
 pub mod admin_client;
 pub mod credentials;
+pub mod roles;
 pub mod server;

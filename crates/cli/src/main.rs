@@ -4,9 +4,10 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 use tessera_cli::admin_client::{AdminClient, ENV_ENDPOINT};
 use tessera_cli::credentials::{self, Origin};
-use tessera_cli::server;
+use tessera_cli::{roles, server};
 use tessera_gateway::admin::CreateKeyRequest;
 use tessera_util::Config;
 
@@ -25,6 +26,12 @@ struct Cli {
 enum Command {
     /// Run every role in one process: metadata, storage nodes, S3 gateway and workers.
     Server(ServerArgs),
+    /// Run a metadata node (one voter of the Raft group) of a cluster.
+    Meta(MetaArgs),
+    /// Run a storage node of a cluster: shards on one or more disks.
+    Storage(StorageArgs),
+    /// Run a stateless S3 gateway of a cluster (and, with --workers, the workers).
+    Gateway(GatewayArgs),
     /// Administer a running Tessera through its admin API.
     Admin(AdminArgs),
 }
@@ -49,6 +56,76 @@ struct ServerArgs {
     /// Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.
     #[arg(long = "domain")]
     domains: Vec<String>,
+}
+
+#[derive(Args)]
+struct MetaArgs {
+    /// TOML configuration file (see docs/reference/configuration.md).
+    #[arg(long, env = "TESSERA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where this node keeps its Raft log and state machine.
+    #[arg(long, env = "TESSERA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Raft node id, unique in the cluster and stable across restarts.
+    #[arg(long)]
+    node_id: Option<u64>,
+    /// gRPC listen address [default: 127.0.0.1:7100].
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// Address the other nodes use to reach this one [default: --addr].
+    #[arg(long)]
+    advertise: Option<String>,
+    /// Initialize a new cluster (on one node only, the first time).
+    #[arg(long)]
+    bootstrap: bool,
+    /// An initial voter, ID=HOST:PORT (repeat for each, this node included).
+    #[arg(long = "peer")]
+    peers: Vec<String>,
+}
+
+#[derive(Args)]
+struct StorageArgs {
+    #[arg(long, env = "TESSERA_CONFIG")]
+    config: Option<PathBuf>,
+    /// A directory (disk) holding shards; repeat for several.
+    #[arg(long = "data-dir")]
+    data_dirs: Vec<PathBuf>,
+    /// This node's failure domain [default: zone-1].
+    #[arg(long)]
+    zone: Option<String>,
+    /// gRPC listen address [default: 127.0.0.1:7200].
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// Address gateways use to reach this node [default: --addr].
+    #[arg(long)]
+    advertise: Option<String>,
+    /// Metadata node addresses, HOST:PORT (repeat, or comma-separate).
+    #[arg(long = "meta", env = "TESSERA_META_ENDPOINTS", value_delimiter = ',')]
+    meta: Vec<String>,
+}
+
+#[derive(Args)]
+struct GatewayArgs {
+    #[arg(long, env = "TESSERA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Metadata node addresses, HOST:PORT (repeat, or comma-separate).
+    #[arg(long = "meta", env = "TESSERA_META_ENDPOINTS", value_delimiter = ',')]
+    meta: Vec<String>,
+    /// S3 API address [default: 127.0.0.1:9000].
+    #[arg(long, env = "TESSERA_S3_ADDR")]
+    s3_addr: Option<SocketAddr>,
+    /// Admin API, health and metrics address [default: 127.0.0.1:9100].
+    #[arg(long, env = "TESSERA_ADMIN_ADDR")]
+    admin_addr: Option<SocketAddr>,
+    /// Region reported to clients [default: us-east-1].
+    #[arg(long, env = "TESSERA_REGION")]
+    region: Option<String>,
+    /// Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.
+    #[arg(long = "domain")]
+    domains: Vec<String>,
+    /// Also run the background workers (GC) in this process.
+    #[arg(long)]
+    workers: bool,
 }
 
 #[derive(Args)]
@@ -99,16 +176,23 @@ fn main() -> Result<()> {
     runtime.block_on(async move {
         match cli.command {
             Command::Server(args) => run_server(args).await,
+            Command::Meta(args) => run_meta(args).await,
+            Command::Storage(args) => run_storage(args).await,
+            Command::Gateway(args) => run_gateway(args).await,
             Command::Admin(args) => run_admin(args).await,
         }
     })
 }
 
-fn server_config(args: ServerArgs) -> Result<Config> {
-    let mut cfg = match &args.config {
+fn load_config(path: &Option<PathBuf>) -> Result<Config> {
+    Ok(match path {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
-    };
+    })
+}
+
+fn server_config(args: ServerArgs) -> Result<Config> {
+    let mut cfg = load_config(&args.config)?;
     if let Some(d) = args.data_dir {
         cfg.data_dir = Some(d);
     }
@@ -160,6 +244,146 @@ async fn run_server(args: ServerArgs) -> Result<()> {
     wait_for_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await
+}
+
+async fn run_meta(args: MetaArgs) -> Result<()> {
+    let mut cfg = load_config(&args.config)?;
+    if let Some(d) = args.data_dir {
+        cfg.data_dir = Some(d);
+    }
+    if let Some(id) = args.node_id {
+        cfg.meta.node_id = id;
+    }
+    if let Some(a) = args.addr {
+        cfg.meta.addr = a;
+    }
+    if args.advertise.is_some() {
+        cfg.meta.advertise = args.advertise;
+    }
+    cfg.meta.bootstrap |= args.bootstrap;
+    if !args.peers.is_empty() {
+        cfg.meta.peers = args.peers;
+    }
+    cfg.validate()?;
+    tessera_util::logging::init(&cfg.log_level);
+    let data_dir = cfg
+        .data_dir
+        .clone()
+        .context("a data directory is required (--data-dir)")?;
+    let (trigger, stop) = tessera_util::shutdown::channel();
+    let mut tasks = Vec::new();
+    let listener = roles::bind(cfg.meta.addr, "metadata node").await?;
+    let addr = listener.local_addr()?;
+    let meta = roles::start_meta(&cfg, data_dir, listener, &stop, &mut tasks).await?;
+    println!(
+        "Tessera metadata node {} listening on {addr}",
+        cfg.meta.node_id
+    );
+    wait_for_signal().await;
+    trigger.trigger();
+    roles::join_all(tasks, Duration::from_secs(15)).await;
+    meta.shutdown().await?;
+    Ok(())
+}
+
+async fn run_storage(args: StorageArgs) -> Result<()> {
+    let mut cfg = load_config(&args.config)?;
+    if !args.data_dirs.is_empty() {
+        cfg.storage.data_dirs = args.data_dirs;
+    }
+    if let Some(z) = args.zone {
+        cfg.storage.zone = z;
+    }
+    if let Some(a) = args.addr {
+        cfg.storage.addr = a;
+    }
+    if args.advertise.is_some() {
+        cfg.storage.advertise = args.advertise;
+    }
+    if !args.meta.is_empty() {
+        cfg.meta_endpoints = args.meta;
+    }
+    cfg.validate()?;
+    tessera_util::logging::init(&cfg.log_level);
+    anyhow::ensure!(
+        !cfg.storage.data_dirs.is_empty(),
+        "a storage node needs at least one --data-dir"
+    );
+    let meta = meta_client(&cfg)?;
+    let (trigger, stop) = tessera_util::shutdown::channel();
+    let mut tasks = Vec::new();
+    let listener = roles::bind(cfg.storage.addr, "storage node").await?;
+    let addr = listener.local_addr()?;
+    let node = roles::start_storage(
+        cfg.storage.data_dirs.clone(),
+        cfg.storage.zone.clone(),
+        listener,
+        cfg.storage.advertise.clone(),
+        meta,
+        Duration::from_secs(cfg.storage.heartbeat_secs),
+        &stop,
+        &mut tasks,
+    )
+    .await?;
+    println!(
+        "Tessera storage node {} (zone {}) listening on {addr}",
+        node.node_id(),
+        cfg.storage.zone
+    );
+    wait_for_signal().await;
+    trigger.trigger();
+    roles::join_all(tasks, Duration::from_secs(15)).await;
+    Ok(())
+}
+
+async fn run_gateway(args: GatewayArgs) -> Result<()> {
+    let mut cfg = load_config(&args.config)?;
+    if !args.meta.is_empty() {
+        cfg.meta_endpoints = args.meta;
+    }
+    if let Some(a) = args.s3_addr {
+        cfg.gateway.s3_addr = a;
+    }
+    if let Some(a) = args.admin_addr {
+        cfg.gateway.admin_addr = a;
+    }
+    if let Some(r) = args.region {
+        cfg.region = r;
+    }
+    if !args.domains.is_empty() {
+        cfg.gateway.domains = args.domains;
+    }
+    cfg.gateway.workers |= args.workers;
+    cfg.validate()?;
+    tessera_util::logging::init(&cfg.log_level);
+    let root = credentials::from_env()?.with_context(|| {
+        format!(
+            "a gateway needs the root credentials: set {} and {}",
+            credentials::ENV_ACCESS_KEY,
+            credentials::ENV_SECRET_KEY
+        )
+    })?;
+    let meta = meta_client(&cfg)?;
+    let (trigger, stop) = tessera_util::shutdown::channel();
+    let mut tasks = Vec::new();
+    let addrs =
+        roles::start_gateway(&cfg, meta, root, cfg.gateway.workers, &stop, &mut tasks).await?;
+    println!(
+        "Tessera gateway: S3 on http://{}, admin on http://{}",
+        addrs.s3, addrs.admin
+    );
+    wait_for_signal().await;
+    trigger.trigger();
+    roles::join_all(tasks, Duration::from_secs(15)).await;
+    Ok(())
+}
+
+fn meta_client(cfg: &Config) -> Result<tessera_engine::MetaClient> {
+    anyhow::ensure!(
+        !cfg.meta_endpoints.is_empty(),
+        "no metadata nodes given: use --meta HOST:PORT (or TESSERA_META_ENDPOINTS, or meta_endpoints in the config file)"
+    );
+    Ok(tessera_engine::MetaClient::new(cfg.meta_endpoints.clone())?)
 }
 
 async fn wait_for_signal() {

@@ -3,21 +3,17 @@
 //! sub-directories, a gateway and the workers, talking gRPC over loopback.
 
 use crate::credentials::{self, Origin};
+use crate::roles;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tessera_engine::{Engine, MetaClient};
-use tessera_gateway::{Gateway, RootCredentials};
-use tessera_meta::{MetaConfig, MetaNode};
-use tessera_storage::{StorageConfig, StorageNode};
-use tessera_storage_client::StoragePool;
-use tessera_types::{now_millis, NodeInfo, NodeState};
+use tessera_engine::MetaClient;
+use tessera_gateway::RootCredentials;
+use tessera_meta::MetaNode;
 use tessera_util::shutdown::{self, ShutdownTrigger};
 use tessera_util::Config;
-use tessera_workers::GcWorker;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tracing::info;
 
@@ -42,12 +38,6 @@ fn offset_addr(base: SocketAddr, offset: usize) -> SocketAddr {
     a
 }
 
-async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} for the {what}"))
-}
-
 /// Starts every role. Returns once the S3 endpoint accepts requests.
 pub async fn start(cfg: &Config) -> Result<RunningServer> {
     cfg.validate()?;
@@ -62,110 +52,49 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
     let mut tasks = Vec::new();
 
     // Metadata: a single-voter Raft group.
-    let meta_listener = bind(cfg.meta.addr, "metadata node").await?;
-    let meta_addr = meta_listener.local_addr()?;
-    let meta = MetaNode::start(MetaConfig {
-        node_id: cfg.meta.node_id,
-        data_dir: data_dir.join("meta"),
-        advertise_addr: meta_addr.to_string(),
-        bootstrap: true,
-        ..MetaConfig::default()
-    })
-    .await
-    .context("starting the metadata node")?;
-    {
-        let meta = Arc::clone(&meta);
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            if let Err(e) = meta.serve(meta_listener, stop.wait()).await {
-                tracing::error!(error = %e, "metadata gRPC server failed");
-            }
-        }));
-    }
+    let mut meta_cfg = cfg.clone();
+    meta_cfg.meta.bootstrap = true;
+    meta_cfg.meta.peers.clear();
+    let listener = roles::bind(cfg.meta.addr, "metadata node").await?;
+    let meta_addr = listener.local_addr()?;
+    let meta = roles::start_meta(
+        &meta_cfg,
+        data_dir.join("meta"),
+        listener,
+        &stop,
+        &mut tasks,
+    )
+    .await?;
     meta.wait_for_leader(Duration::from_secs(30))
         .await
         .context("the metadata node did not elect itself leader")?;
     let meta_client = MetaClient::new(vec![meta_addr.to_string()])?;
 
     // Storage nodes, one per sub-directory, each its own failure domain.
+    let heartbeat = Duration::from_secs(cfg.storage.heartbeat_secs);
     for i in 0..cfg.storage.nodes {
-        let listener = bind(offset_addr(cfg.storage.addr, i), "storage node").await?;
-        let addr = listener.local_addr()?;
-        let zone = format!("zone-{}", i + 1);
-        let node = StorageNode::open(StorageConfig {
-            data_dirs: vec![data_dir.join("storage").join(format!("node{}", i + 1))],
-            zone: zone.clone(),
-        })
+        let listener = roles::bind(offset_addr(cfg.storage.addr, i), "storage node").await?;
+        roles::start_storage(
+            vec![data_dir.join("storage").join(format!("node{}", i + 1))],
+            format!("zone-{}", i + 1),
+            listener,
+            None,
+            meta_client.clone(),
+            heartbeat,
+            &stop,
+            &mut tasks,
+        )
         .await
-        .with_context(|| format!("opening storage node {}", i + 1))?;
-        let capacity_bytes = node.status().await.map(|s| s.capacity_bytes).unwrap_or(0);
-        meta_client
-            .register_node(NodeInfo {
-                id: node.node_id(),
-                addr: addr.to_string(),
-                zone,
-                capacity_bytes,
-                state: NodeState::Up,
-                last_heartbeat: now_millis(),
-            })
-            .await
-            .context("registering a storage node")?;
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            if let Err(e) = tessera_storage::serve(node, listener, stop.wait()).await {
-                tracing::error!(error = %e, "storage gRPC server failed");
-            }
-        }));
+        .with_context(|| format!("starting storage node {}", i + 1))?;
     }
 
-    // The data path and the gateway.
-    let engine = Engine::new(meta_client, StoragePool::new(), &cfg.engine)?;
-    engine
-        .refresh_nodes()
-        .await
-        .context("loading the cluster map")?;
-    tasks.push(engine.spawn_node_refresher(Duration::from_secs(5), stop.clone()));
-    let gateway = Gateway::new(
-        Arc::clone(&engine),
-        root.clone(),
-        cfg.region.clone(),
-        cfg.gateway.domains.clone(),
-        cfg.gateway.max_object_size,
-    );
-    let s3_listener = bind(cfg.gateway.s3_addr, "S3 API").await?;
-    let admin_listener = bind(cfg.gateway.admin_addr, "admin API").await?;
-    let s3_addr = s3_listener.local_addr()?;
-    let admin_addr = admin_listener.local_addr()?;
-    {
-        let gw = Arc::clone(&gateway);
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            if let Err(e) = tessera_gateway::serve_s3(gw, s3_listener, stop.wait()).await {
-                tracing::error!(error = %e, "S3 server failed");
-            }
-        }));
-    }
-    {
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            if let Err(e) = tessera_gateway::serve_admin(gateway, admin_listener, stop.wait()).await
-            {
-                tracing::error!(error = %e, "admin server failed");
-            }
-        }));
-    }
-
-    // Workers.
-    let gc = GcWorker::new(
-        engine,
-        Duration::from_secs(cfg.worker.gc_interval_secs.max(1)),
-    );
-    tasks.push(tokio::spawn(gc.run(stop.clone())));
-
-    info!(%s3_addr, %admin_addr, data_dir = %data_dir.display(), "tessera server started");
+    // The gateway and the workers.
+    let addrs =
+        roles::start_gateway(cfg, meta_client, root.clone(), true, &stop, &mut tasks).await?;
+    info!(s3_addr = %addrs.s3, admin_addr = %addrs.admin, data_dir = %data_dir.display(), "tessera server started");
     Ok(RunningServer {
-        s3_addr,
-        admin_addr,
+        s3_addr: addrs.s3,
+        admin_addr: addrs.admin,
         root,
         credentials_origin,
         data_dir,
@@ -180,9 +109,7 @@ impl RunningServer {
     /// role and closes the metadata store.
     pub async fn shutdown(self) -> Result<()> {
         self.trigger.trigger();
-        for t in self.tasks {
-            let _ = tokio::time::timeout(Duration::from_secs(15), t).await;
-        }
+        roles::join_all(self.tasks, Duration::from_secs(15)).await;
         self.meta
             .shutdown()
             .await

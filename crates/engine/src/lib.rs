@@ -40,6 +40,9 @@ pub struct Engine {
     inline_threshold: usize,
     write_pipeline: usize,
     read_ahead: usize,
+    node_timeout_ms: i64,
+    /// When the cluster map was last loaded from meta.
+    last_refresh: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Engine {
@@ -57,6 +60,8 @@ impl Engine {
             inline_threshold: cfg.inline_threshold as usize,
             write_pipeline: cfg.write_pipeline.max(1),
             read_ahead: cfg.read_ahead.max(1),
+            node_timeout_ms: (cfg.node_timeout_secs as i64).saturating_mul(1000),
+            last_refresh: std::sync::Mutex::new(None),
         }))
     }
 

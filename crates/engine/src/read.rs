@@ -61,42 +61,49 @@ impl Engine {
         let total = block.shards.len();
         let mut shards: Vec<Option<Bytes>> = vec![None; total];
         let mut good = 0usize;
-        let mut next = 0usize;
         let mut failures: Vec<String> = Vec::new();
-        // First round: the data shards; later rounds: as many parity shards
-        // as are still needed.
-        while good < k && next < total {
-            let want = if next == 0 { k } else { k - good };
+        // Data shards first (no decoding needed when they are all there),
+        // and shards on nodes known to be down last.
+        let live = self.live_nodes();
+        let mut order: Vec<usize> = (0..total).filter(|i| block.shards[*i].is_some()).collect();
+        order.sort_by_key(|i| {
+            let down = block.shards[*i]
+                .as_ref()
+                .is_some_and(|r| !live.contains(&r.node));
+            (down, *i >= k, *i)
+        });
+        let mut order = order.into_iter();
+        // First round: k shards; later rounds: as many as are still missing.
+        while good < k {
             let mut round = FuturesUnordered::new();
-            while round.len() < want && next < total {
-                let index = next;
-                next += 1;
-                if let Some(r) = &block.shards[index] {
-                    let client = self.pool.get(r.node);
-                    let expected = r.blake3;
-                    let node = r.node;
-                    let id = ShardId {
-                        block: block.id,
-                        index: index as u8,
+            for index in order.by_ref().take(k - good) {
+                let Some(r) = &block.shards[index] else {
+                    continue;
+                };
+                let client = self.pool.get(r.node);
+                let expected = r.blake3;
+                let node = r.node;
+                let id = ShardId {
+                    block: block.id,
+                    index: index as u8,
+                };
+                round.push(async move {
+                    let result = match client {
+                        Some(c) => c.get_shard(id).await.map_err(|e| e.to_string()),
+                        None => Err(format!("node {node} unknown")),
                     };
-                    round.push(async move {
-                        let result = match client {
-                            Some(c) => c.get_shard(id).await.map_err(|e| e.to_string()),
-                            None => Err(format!("node {node} unknown")),
-                        };
-                        let result = result.and_then(|data| {
-                            if tessera_erasure::shard_hash(&data) == expected {
-                                Ok(data)
-                            } else {
-                                Err("blake3 mismatch".to_string())
-                            }
-                        });
-                        (index, node, result)
+                    let result = result.and_then(|data| {
+                        if tessera_erasure::shard_hash(&data) == expected {
+                            Ok(data)
+                        } else {
+                            Err("blake3 mismatch".to_string())
+                        }
                     });
-                }
+                    (index, node, result)
+                });
             }
             if round.is_empty() {
-                continue;
+                break;
             }
             while let Some((index, node, result)) = round.next().await {
                 match result {

@@ -136,8 +136,13 @@ impl Engine {
 
         let id = BlockId::random();
         let total = profile.total();
-        let nodes = placement::place(&id, &self.placement_candidates(), total);
         let quorum = profile.data as usize;
+        let mut nodes = placement::place(&id, &self.placement_candidates(), total);
+        if nodes.len() < total {
+            // Nodes may have joined since the last refresh of the cluster map.
+            self.refresh_nodes_if_stale().await;
+            nodes = placement::place(&id, &self.placement_candidates(), total);
+        }
         if nodes.len() < quorum {
             return Err(Error::Unavailable(format!(
                 "{} storage nodes up, {} needed for a {}+{} block",

@@ -62,16 +62,17 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
             return json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
         }
         (&Method::GET, "/ready") => {
-            return match gw.engine.meta().list_nodes().await {
-                Ok(nodes) => json(
+            // What this gateway itself can use: the cluster map, reloaded now.
+            return match gw.engine.refresh_nodes().await {
+                Ok(()) => json(
                     StatusCode::OK,
-                    &serde_json::json!({"status": "ready", "storage_nodes": nodes.len()}),
+                    &serde_json::json!({"status": "ready", "storage_nodes": gw.engine.live_node_count()}),
                 ),
                 Err(e) => fail(
                     StatusCode::SERVICE_UNAVAILABLE,
                     &format!("metadata cluster unavailable: {e}"),
                 ),
-            }
+            };
         }
         (&Method::GET, "/metrics") => {
             let mut r = Response::new(body::full(gw.metrics.encode()));

@@ -11,8 +11,12 @@ pub struct MetaConfig {
     pub data_dir: PathBuf,
     /// Address other nodes and clients use to reach this node's gRPC ("127.0.0.1:7100").
     pub advertise_addr: String,
-    /// If the Raft group is not initialized yet, initialize it with this node as its single voter.
+    /// If the Raft group is not initialized yet, initialize it: with
+    /// `initial_members` as its voters, or this node alone when empty.
     pub bootstrap: bool,
+    /// The voters of a new group (`node id`, gRPC address), this node
+    /// included; used only with `bootstrap`.
+    pub initial_members: Vec<(u64, String)>,
     /// Leader heartbeat period.
     pub heartbeat_interval_ms: u64,
     /// Minimum election timeout; the maximum is twice this.
@@ -31,6 +35,7 @@ impl Default for MetaConfig {
             data_dir: PathBuf::from("data/meta"),
             advertise_addr: "127.0.0.1:7100".to_string(),
             bootstrap: true,
+            initial_members: Vec::new(),
             heartbeat_interval_ms: 250,
             election_timeout_ms: 1000,
             snapshot_logs_since_last: 5000,

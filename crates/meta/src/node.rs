@@ -56,8 +56,14 @@ impl MetaNode {
             .await
             .map_err(|e| Error::Unavailable(e.to_string()))?;
         if cfg.bootstrap && !initialized {
-            tracing::info!(node_id = cfg.node_id, addr = %cfg.advertise_addr, "initializing single-voter meta group");
-            let members = BTreeMap::from([(cfg.node_id, Node::new(cfg.advertise_addr.clone()))]);
+            let mut members =
+                BTreeMap::from([(cfg.node_id, Node::new(cfg.advertise_addr.clone()))]);
+            for (id, addr) in &cfg.initial_members {
+                members
+                    .entry(*id)
+                    .or_insert_with(|| Node::new(addr.clone()));
+            }
+            tracing::info!(node_id = cfg.node_id, addr = %cfg.advertise_addr, voters = members.len(), "initializing the meta group");
             match node.raft.initialize(members).await {
                 Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
                 Err(e) => return Err(Error::Unavailable(format!("initialize failed: {e}"))),

@@ -31,6 +31,7 @@ async fn start(id: u64, dir: &std::path::Path, bootstrap: bool) -> Running {
         election_timeout_ms: 300,
         snapshot_logs_since_last: 10,
         snapshot_keep_logs: 0,
+        initial_members: Vec::new(),
     })
     .await
     .unwrap();

@@ -17,6 +17,7 @@ fn config(dir: &std::path::Path) -> MetaConfig {
         election_timeout_ms: 200,
         snapshot_logs_since_last: 20,
         snapshot_keep_logs: 5,
+        initial_members: Vec::new(),
     }
 }
 

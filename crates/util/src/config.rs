@@ -35,6 +35,10 @@ pub struct Config {
     /// The region Tessera reports and accepts in signatures and
     /// LocationConstraint.
     pub region: String,
+    /// gRPC addresses (`host:port`) of metadata nodes, for `tessera gateway`
+    /// and `tessera storage`. Any subset works: followers redirect to the
+    /// leader.
+    pub meta_endpoints: Vec<String>,
     pub gateway: GatewayConfig,
     pub meta: MetaSection,
     pub storage: StorageSection,
@@ -48,6 +52,7 @@ impl Default for Config {
             data_dir: None,
             log_level: "info".into(),
             region: "us-east-1".into(),
+            meta_endpoints: Vec::new(),
             gateway: GatewayConfig::default(),
             meta: MetaSection::default(),
             storage: StorageSection::default(),
@@ -68,6 +73,8 @@ pub struct GatewayConfig {
     pub domains: Vec<String>,
     /// Largest single PUT body accepted, in bytes (S3's limit is 5 GiB).
     pub max_object_size: u64,
+    /// Run the background workers (GC) inside `tessera gateway`.
+    pub workers: bool,
 }
 
 impl Default for GatewayConfig {
@@ -77,6 +84,7 @@ impl Default for GatewayConfig {
             admin_addr: SocketAddr::from(([127, 0, 0, 1], 9100)),
             domains: vec!["localhost".into()],
             max_object_size: 5 * 1024 * 1024 * 1024,
+            workers: false,
         }
     }
 }
@@ -88,6 +96,14 @@ pub struct MetaSection {
     pub addr: SocketAddr,
     /// Raft node id of this metadata node.
     pub node_id: u64,
+    /// Address other nodes use to reach this one, when it differs from
+    /// `addr` (e.g. a listener on 0.0.0.0).
+    pub advertise: Option<String>,
+    /// Initialize the Raft group if it is not initialized yet (set on one
+    /// node of a new cluster, with `peers` naming every initial voter).
+    pub bootstrap: bool,
+    /// Initial voters of a new cluster, `ID=HOST:PORT` (this node included).
+    pub peers: Vec<String>,
 }
 
 impl Default for MetaSection {
@@ -95,6 +111,9 @@ impl Default for MetaSection {
         MetaSection {
             addr: SocketAddr::from(([127, 0, 0, 1], 7100)),
             node_id: 1,
+            advertise: None,
+            bootstrap: false,
+            peers: Vec::new(),
         }
     }
 }
@@ -108,6 +127,15 @@ pub struct StorageSection {
     /// In `tessera server`: how many storage nodes to run, each backed by a
     /// sub-directory of the data directory.
     pub nodes: usize,
+    /// `tessera storage`: the directories (disks) holding shards.
+    pub data_dirs: Vec<PathBuf>,
+    /// `tessera storage`: this node's failure domain.
+    pub zone: String,
+    /// `tessera storage`: address others use to reach this node, when it
+    /// differs from `addr`.
+    pub advertise: Option<String>,
+    /// Seconds between a storage node's heartbeats to the cluster map.
+    pub heartbeat_secs: u64,
 }
 
 impl Default for StorageSection {
@@ -115,6 +143,10 @@ impl Default for StorageSection {
         StorageSection {
             addr: SocketAddr::from(([127, 0, 0, 1], 7200)),
             nodes: 3,
+            data_dirs: Vec::new(),
+            zone: "zone-1".into(),
+            advertise: None,
+            heartbeat_secs: 5,
         }
     }
 }
@@ -134,6 +166,9 @@ pub struct EngineConfig {
     pub write_pipeline: usize,
     /// Blocks fetched ahead of the client per GET.
     pub read_ahead: usize,
+    /// A storage node whose last heartbeat is older than this many seconds
+    /// gets no new shards, and reads prefer other shards of its blocks.
+    pub node_timeout_secs: u64,
 }
 
 impl Default for EngineConfig {
@@ -145,6 +180,7 @@ impl Default for EngineConfig {
             inline_threshold: 4096,
             write_pipeline: 2,
             read_ahead: 2,
+            node_timeout_secs: 30,
         }
     }
 }
@@ -178,6 +214,22 @@ pub fn parse_profile(s: &str) -> Result<(u8, u8)> {
         return Err(bad());
     }
     Ok((d, p))
+}
+
+/// Parses a meta peer, `ID=HOST:PORT`.
+pub fn parse_peer(s: &str) -> Result<(u64, String)> {
+    let bad = || {
+        Error::Invalid(format!(
+            "meta peer {s:?} is not ID=HOST:PORT, e.g. \"2=10.0.0.2:7100\""
+        ))
+    };
+    let (id, addr) = s.split_once('=').ok_or_else(bad)?;
+    let id: u64 = id.trim().parse().map_err(|_| bad())?;
+    let addr = addr.trim();
+    if id == 0 || !addr.contains(':') {
+        return Err(bad());
+    }
+    Ok((id, addr.to_string()))
 }
 
 impl Config {
@@ -228,6 +280,16 @@ impl Config {
             return Err(Error::Invalid(
                 "engine.write_pipeline and engine.read_ahead must be at least 1".into(),
             ));
+        }
+        if self.storage.heartbeat_secs == 0
+            || self.engine.node_timeout_secs <= self.storage.heartbeat_secs
+        {
+            return Err(Error::Invalid(
+                "engine.node_timeout_secs must exceed storage.heartbeat_secs (at least 1)".into(),
+            ));
+        }
+        for p in &self.meta.peers {
+            parse_peer(p)?;
         }
         if self.region.is_empty() {
             return Err(Error::Invalid("region must not be empty".into()));

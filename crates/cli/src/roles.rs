@@ -1,0 +1,203 @@
+//! Starting each role: the same functions wire `tessera server` (every role
+//! in one process) and the `tessera meta` / `storage` / `gateway` processes
+//! of a cluster.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_engine::{Engine, MetaClient};
+use tessera_gateway::{Gateway, RootCredentials};
+use tessera_meta::{MetaConfig, MetaNode};
+use tessera_storage::{StorageConfig, StorageNode};
+use tessera_storage_client::StoragePool;
+use tessera_types::{now_millis, NodeInfo, NodeState};
+use tessera_util::shutdown::Shutdown;
+use tessera_util::Config;
+use tessera_workers::GcWorker;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+pub async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for the {what}"))
+}
+
+/// A metadata node serving gRPC on `listener`.
+pub async fn start_meta(
+    cfg: &Config,
+    data_dir: PathBuf,
+    listener: TcpListener,
+    stop: &Shutdown,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<Arc<MetaNode>> {
+    let bound = listener.local_addr()?;
+    let advertise = cfg
+        .meta
+        .advertise
+        .clone()
+        .unwrap_or_else(|| bound.to_string());
+    let initial_members = cfg
+        .meta
+        .peers
+        .iter()
+        .map(|p| tessera_util::config::parse_peer(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let meta = MetaNode::start(MetaConfig {
+        node_id: cfg.meta.node_id,
+        data_dir,
+        advertise_addr: advertise,
+        bootstrap: cfg.meta.bootstrap,
+        initial_members,
+        ..MetaConfig::default()
+    })
+    .await
+    .context("starting the metadata node")?;
+    let node = Arc::clone(&meta);
+    let stop = stop.clone();
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = node.serve(listener, stop.wait()).await {
+            tracing::error!(error = %e, "metadata gRPC server failed");
+        }
+    }));
+    Ok(meta)
+}
+
+/// A storage node: serves its shards on `listener`, registers itself in the
+/// cluster map and keeps its heartbeat fresh until `stop`.
+#[allow(clippy::too_many_arguments)]
+pub async fn start_storage(
+    data_dirs: Vec<PathBuf>,
+    zone: String,
+    listener: TcpListener,
+    advertise: Option<String>,
+    meta: MetaClient,
+    heartbeat: Duration,
+    stop: &Shutdown,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<Arc<StorageNode>> {
+    let addr = advertise.unwrap_or(listener.local_addr()?.to_string());
+    let node = StorageNode::open(StorageConfig {
+        data_dirs,
+        zone: zone.clone(),
+    })
+    .await
+    .context("opening the storage node")?;
+    register(&meta, &node, &addr, &zone)
+        .await
+        .context("registering the storage node in the cluster map")?;
+    {
+        let node = Arc::clone(&node);
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = tessera_storage::serve(node, listener, stop.wait()).await {
+                tracing::error!(error = %e, "storage gRPC server failed");
+            }
+        }));
+    }
+    let node2 = Arc::clone(&node);
+    let stop = stop.clone();
+    tasks.push(tokio::spawn(async move {
+        let wait = stop.clone().wait();
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                _ = &mut wait => return,
+                _ = tokio::time::sleep(heartbeat) => {}
+            }
+            if let Err(e) = register(&meta, &node2, &addr, &zone).await {
+                warn!(node_id = node2.node_id(), error = %e, "heartbeat to the metadata cluster failed");
+            }
+        }
+    }));
+    info!(node_id = node.node_id(), zone = %node.zone(), "storage node registered");
+    Ok(node)
+}
+
+/// Adds or refreshes this node in the cluster map (the heartbeat).
+async fn register(meta: &MetaClient, node: &StorageNode, addr: &str, zone: &str) -> Result<()> {
+    let capacity_bytes = node.status().await.map(|s| s.capacity_bytes).unwrap_or(0);
+    meta.register_node(NodeInfo {
+        id: node.node_id(),
+        addr: addr.to_string(),
+        zone: zone.to_string(),
+        capacity_bytes,
+        state: NodeState::Up,
+        last_heartbeat: now_millis(),
+    })
+    .await?;
+    Ok(())
+}
+
+/// What a running gateway listens on.
+pub struct GatewayAddrs {
+    pub s3: SocketAddr,
+    pub admin: SocketAddr,
+}
+
+/// A gateway (S3 and admin APIs), and with `workers` the background workers.
+pub async fn start_gateway(
+    cfg: &Config,
+    meta: MetaClient,
+    root: RootCredentials,
+    workers: bool,
+    stop: &Shutdown,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<GatewayAddrs> {
+    let engine = Engine::new(meta, StoragePool::new(), &cfg.engine)?;
+    engine
+        .refresh_nodes()
+        .await
+        .context("loading the cluster map")?;
+    let refresh = Duration::from_secs(cfg.storage.heartbeat_secs.clamp(1, 5));
+    tasks.push(engine.spawn_node_refresher(refresh, stop.clone()));
+    let gateway = Gateway::new(
+        Arc::clone(&engine),
+        root,
+        cfg.region.clone(),
+        cfg.gateway.domains.clone(),
+        cfg.gateway.max_object_size,
+    );
+    let s3_listener = bind(cfg.gateway.s3_addr, "S3 API").await?;
+    let admin_listener = bind(cfg.gateway.admin_addr, "admin API").await?;
+    let addrs = GatewayAddrs {
+        s3: s3_listener.local_addr()?,
+        admin: admin_listener.local_addr()?,
+    };
+    {
+        let gw = Arc::clone(&gateway);
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = tessera_gateway::serve_s3(gw, s3_listener, stop.wait()).await {
+                tracing::error!(error = %e, "S3 server failed");
+            }
+        }));
+    }
+    {
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = tessera_gateway::serve_admin(gateway, admin_listener, stop.wait()).await
+            {
+                tracing::error!(error = %e, "admin server failed");
+            }
+        }));
+    }
+    if workers {
+        let gc = GcWorker::new(
+            engine,
+            Duration::from_secs(cfg.worker.gc_interval_secs.max(1)),
+        );
+        tasks.push(tokio::spawn(gc.run(stop.clone())));
+    }
+    Ok(addrs)
+}
+
+/// Waits for every task, each at most `limit`.
+pub async fn join_all(tasks: Vec<JoinHandle<()>>, limit: Duration) {
+    for t in tasks {
+        let _ = tokio::time::timeout(limit, t).await;
+    }
+}

@@ -1,0 +1,302 @@
+//! A cluster of separate processes, as operators run it: three `tessera
+//! meta` voters, three `tessera storage` nodes (EC 2+1) and two `tessera
+//! gateway`s. Objects written through one gateway read back byte-exact
+//! through the other, and still after the bootstrap meta node and a storage
+//! node are killed with SIGKILL; writes go on, degraded.
+
+#![allow(clippy::unwrap_used)]
+
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::Region;
+use aws_sdk_s3::primitives::ByteStream;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tessera");
+const AK: &str = "CLUSTERTESTROOT";
+const SK: &str = "cluster-test-root-secret";
+
+/// Child processes, killed when the test ends however it ends.
+struct Procs(Vec<(String, Child)>);
+
+impl Procs {
+    /// Starts `tessera ARGS`, logging to DIR/NAME.log; returns its stdout lines.
+    fn spawn(
+        &mut self,
+        name: &str,
+        args: &[String],
+        dir: &std::path::Path,
+    ) -> mpsc::Receiver<String> {
+        let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("TESSERA_ROOT_ACCESS_KEY", AK)
+            .env("TESSERA_ROOT_SECRET_KEY", SK)
+            .env_remove("TESSERA_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        self.0.push((name.to_string(), child));
+        rx
+    }
+    fn kill(&mut self, name: &str) {
+        if let Some((_, c)) = self.0.iter_mut().find(|(n, _)| n == name) {
+            let _ = c.kill(); // SIGKILL
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for (_, c) in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn client(port: u16) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(AK, SK, None, None, "test"))
+        .force_path_style(true)
+        .timeout_config(
+            aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// Retries `f` until it succeeds or `within` passes.
+async fn eventually<T, E: std::fmt::Debug, F, Fut>(within: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        match f().await {
+            Ok(v) => return v,
+            Err(e) if Instant::now() > deadline => panic!("still failing after {within:?}: {e:?}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// A plain HTTP/1.0 GET on loopback, bounded in time.
+async fn http_get(port: u16, path: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fetch = async {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .map_err(|e| e.to_string())?;
+        s.write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    };
+    tokio::time::timeout(Duration::from_secs(5), fetch)
+        .await
+        .map_err(|_| "timed out".to_string())?
+}
+
+fn data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+async fn get(c: &aws_sdk_s3::Client, key: &str) -> Result<Vec<u8>, String> {
+    let o = c
+        .get_object()
+        .bucket("cluster")
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(o.body
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_bytes()
+        .to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separate_processes_survive_meta_and_storage_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = std::env::var_os("TESSERA_KEEP_TEST_DIR").map(std::path::PathBuf::from);
+    if let Some(k) = &keep {
+        let _ = std::fs::remove_dir_all(k);
+        std::fs::create_dir_all(k).unwrap();
+    }
+    let d = keep.as_deref().unwrap_or(dir.path());
+    let mut procs = Procs(Vec::new());
+    let meta_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let peers: Vec<String> = meta_ports
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| ["--peer".to_string(), format!("{}=127.0.0.1:{p}", i + 1)])
+        .collect();
+    for (i, port) in meta_ports.iter().enumerate() {
+        let mut args = vec![
+            "meta".to_string(),
+            "--node-id".into(),
+            (i + 1).to_string(),
+            "--data-dir".into(),
+            d.join(format!("meta{}", i + 1)).display().to_string(),
+            "--addr".into(),
+            format!("127.0.0.1:{port}"),
+        ];
+        if i == 0 {
+            args.push("--bootstrap".into());
+        }
+        args.extend(peers.iter().cloned());
+        procs.spawn(&format!("meta{}", i + 1), &args, d);
+    }
+    let meta_list = meta_ports
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    for i in 1..=3 {
+        let args: Vec<String> = vec![
+            "storage".into(),
+            "--data-dir".into(),
+            d.join(format!("storage{i}")).display().to_string(),
+            "--zone".into(),
+            format!("zone-{i}"),
+            "--addr".into(),
+            "127.0.0.1:0".into(),
+            "--meta".into(),
+            meta_list.clone(),
+        ];
+        procs.spawn(&format!("storage{i}"), &args, d);
+    }
+    // Gateways on any free ports, announced on their first line of output.
+    let mut gw_ports = Vec::new();
+    let mut admin_ports = Vec::new();
+    for i in 0..2 {
+        let mut args: Vec<String> = vec![
+            "gateway".into(),
+            "--meta".into(),
+            meta_list.clone(),
+            "--s3-addr".into(),
+            "127.0.0.1:0".into(),
+            "--admin-addr".into(),
+            "127.0.0.1:0".into(),
+        ];
+        if i == 0 {
+            args.push("--workers".into());
+        }
+        let lines = procs.spawn(&format!("gateway{}", i + 1), &args, d);
+        let banner = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("gateway start-up line");
+        let port_after = |marker: &str| -> u16 {
+            let rest = &banner[banner.find(marker).expect("address in banner") + marker.len()..];
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        gw_ports.push(port_after("S3 on http://127.0.0.1:"));
+        admin_ports.push(port_after("admin on http://127.0.0.1:"));
+    }
+    // Ready: each gateway sees the three storage nodes in the cluster map.
+    for port in admin_ports.iter().copied() {
+        eventually(Duration::from_secs(60), || async move {
+            let body = http_get(port, "/ready").await?;
+            if body.contains("\"storage_nodes\": 3") {
+                Ok(())
+            } else {
+                Err(body)
+            }
+        })
+        .await;
+    }
+    let (a, b) = (client(gw_ports[0]), client(gw_ports[1]));
+    eventually(Duration::from_secs(60), || {
+        a.create_bucket().bucket("cluster").send()
+    })
+    .await;
+
+    // Inline, one block, many blocks.
+    let objects = [
+        ("tiny", data(10, 1)),
+        ("one-block", data(1_000_000, 2)),
+        ("blocks", data(9_000_000, 3)),
+    ];
+    for (key, body) in &objects {
+        a.put_object()
+            .bucket("cluster")
+            .key(*key)
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .unwrap();
+    }
+    for (key, body) in &objects {
+        assert_eq!(
+            &eventually(Duration::from_secs(30), || get(&b, key)).await,
+            body,
+            "{key} via the other gateway"
+        );
+    }
+
+    // Lose the bootstrap meta node (the first leader) and a storage node.
+    procs.kill("meta1");
+    procs.kill("storage3");
+    for (key, body) in &objects {
+        for c in [&a, &b] {
+            assert_eq!(
+                &eventually(Duration::from_secs(60), || get(c, key)).await,
+                body,
+                "{key} after the losses"
+            );
+        }
+    }
+    // Writes go on: shards for the dead node are skipped (degraded).
+    let late = data(5_000_000, 4);
+    eventually(Duration::from_secs(60), || {
+        b.put_object()
+            .bucket("cluster")
+            .key("after")
+            .body(ByteStream::from(late.clone()))
+            .send()
+    })
+    .await;
+    assert_eq!(
+        eventually(Duration::from_secs(30), || get(&a, "after")).await,
+        late
+    );
+}
