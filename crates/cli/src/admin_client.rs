@@ -7,7 +7,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
-use tessera_gateway::admin::{CreateKeyRequest, KeyInfo};
+use tessera_gateway::admin::{ClusterStatus, CreateKeyRequest, KeyInfo};
 use tessera_s3_protocol::auth::client::{sign_request, SigningParams};
 
 pub const ENV_ENDPOINT: &str = "TESSERA_ADMIN_ENDPOINT";
@@ -94,6 +94,16 @@ impl AdminClient {
     pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<KeyInfo> {
         let (status, body) = self
             .call(http::Method::POST, "/v1/keys", serde_json::to_vec(req)?)
+            .await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    pub async fn cluster_status(&self) -> Result<ClusterStatus> {
+        let (status, body) = self
+            .call(http::Method::GET, "/v1/cluster", Vec::new())
             .await?;
         if !status.is_success() {
             return Err(Self::error(status, &body));

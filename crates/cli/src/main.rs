@@ -142,6 +142,18 @@ enum AdminCommand {
     /// Access keys: each key is its own principal; a bucket belongs to the key that created it.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// The cluster: metadata nodes and leader, storage nodes and their state.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Subcommand)]
+enum ClusterCommand {
+    /// Show the metadata group (leader, members) and the storage nodes.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,7 +220,7 @@ fn server_config(args: ServerArgs) -> Result<Config> {
     if !args.domains.is_empty() {
         cfg.gateway.domains = args.domains;
     }
-    cfg.validate()?;
+    cfg.validate_single_server()?;
     Ok(cfg)
 }
 
@@ -444,6 +456,44 @@ async fn run_admin(args: AdminArgs) -> Result<()> {
                         k.access_key_id,
                         k.name,
                         tessera_s3_protocol::fmt::iso8601_millis(k.created)
+                    );
+                }
+            }
+        }
+        AdminCommand::Cluster(ClusterCommand::Status { json }) => {
+            let s = client.cluster_status().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                match s.leader_id {
+                    Some(id) => println!(
+                        "Metadata leader:  node {id} at {} (term {})",
+                        s.leader_addr, s.term
+                    ),
+                    None => println!("Metadata leader:  none (term {})", s.term),
+                }
+                println!("\n{:<8} {:<24} VOTER", "META", "ADDRESS");
+                for m in &s.meta {
+                    println!(
+                        "{:<8} {:<24} {}",
+                        m.node_id,
+                        m.addr,
+                        if m.voter { "yes" } else { "learner" }
+                    );
+                }
+                println!(
+                    "\n{:<22} {:<24} {:<10} {:<6} {:>10} HEARTBEAT",
+                    "STORAGE NODE", "ADDRESS", "ZONE", "STATE", "CAPACITY"
+                );
+                for n in &s.storage {
+                    println!(
+                        "{:<22} {:<24} {:<10} {:<6} {:>8}Gi {:.0}s ago",
+                        n.node_id,
+                        n.addr,
+                        n.zone,
+                        n.state,
+                        n.capacity_bytes >> 30,
+                        n.last_heartbeat_age_secs
                     );
                 }
             }

@@ -40,7 +40,7 @@ fn offset_addr(base: SocketAddr, offset: usize) -> SocketAddr {
 
 /// Starts every role. Returns once the S3 endpoint accepts requests.
 pub async fn start(cfg: &Config) -> Result<RunningServer> {
-    cfg.validate()?;
+    cfg.validate_single_server()?;
     let data_dir = cfg
         .data_dir
         .clone()

@@ -159,6 +159,14 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         std::fs::create_dir_all(k).unwrap();
     }
     let d = keep.as_deref().unwrap_or(dir.path());
+    // Short heartbeats so that a dead storage node is seen within seconds.
+    let config = d.join("tessera.toml");
+    std::fs::write(
+        &config,
+        "[storage]\nheartbeat_secs = 1\n[engine]\nnode_timeout_secs = 3\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
     let mut procs = Procs(Vec::new());
     let meta_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let peers: Vec<String> = meta_ports
@@ -190,6 +198,8 @@ async fn separate_processes_survive_meta_and_storage_loss() {
     for i in 1..=3 {
         let args: Vec<String> = vec![
             "storage".into(),
+            "--config".into(),
+            config.clone(),
             "--data-dir".into(),
             d.join(format!("storage{i}")).display().to_string(),
             "--zone".into(),
@@ -207,6 +217,8 @@ async fn separate_processes_survive_meta_and_storage_loss() {
     for i in 0..2 {
         let mut args: Vec<String> = vec![
             "gateway".into(),
+            "--config".into(),
+            config.clone(),
             "--meta".into(),
             meta_list.clone(),
             "--s3-addr".into(),
@@ -273,8 +285,22 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         );
     }
 
-    // Lose the bootstrap meta node (the first leader) and a storage node.
-    procs.kill("meta1");
+    // The cluster status names the leader and the three live storage nodes.
+    let status = admin_status(admin_ports[0]);
+    let leader = status["leader_id"].as_u64().expect("a leader");
+    assert_eq!(status["meta"].as_array().unwrap().len(), 3);
+    let storage = status["storage"].as_array().unwrap();
+    assert_eq!(
+        storage.iter().filter(|n| n["state"] == "up").count(),
+        3,
+        "{status}"
+    );
+    let zone3 = storage.iter().find(|n| n["zone"] == "zone-3").unwrap()["node_id"]
+        .as_u64()
+        .unwrap();
+
+    // Lose the meta leader and a storage node.
+    procs.kill(&format!("meta{leader}"));
     procs.kill("storage3");
     for (key, body) in &objects {
         for c in [&a, &b] {
@@ -299,4 +325,53 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         eventually(Duration::from_secs(30), || get(&a, "after")).await,
         late
     );
+
+    // A new leader, and the dead storage node reported down.
+    let status = eventually(Duration::from_secs(30), || async {
+        let s = admin_status(admin_ports[1]);
+        let new_leader = s["leader_id"].as_u64();
+        let dead = s["storage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["node_id"].as_u64() == Some(zone3) && n["state"] == "down");
+        if new_leader.is_some() && new_leader != Some(leader) && dead {
+            Ok(s)
+        } else {
+            Err(s)
+        }
+    })
+    .await;
+    assert_eq!(
+        status["storage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["state"] == "up")
+            .count(),
+        2
+    );
+}
+
+/// `tessera admin cluster status --json` against a gateway's admin API.
+fn admin_status(admin_port: u16) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .args([
+            "admin",
+            "--endpoint",
+            &format!("http://127.0.0.1:{admin_port}"),
+            "cluster",
+            "status",
+            "--json",
+        ])
+        .env("TESSERA_ROOT_ACCESS_KEY", AK)
+        .env("TESSERA_ROOT_SECRET_KEY", SK)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

@@ -76,6 +76,19 @@ impl Engine {
             .collect()
     }
 
+    /// Every storage node of the cluster map, and whether it is live.
+    pub fn storage_nodes(&self) -> Vec<(NodeInfo, bool)> {
+        let now = now_millis();
+        self.pool
+            .nodes()
+            .into_iter()
+            .map(|n| {
+                let live = self.is_live(&n, now);
+                (n, live)
+            })
+            .collect()
+    }
+
     /// How many storage nodes this engine can place shards on now.
     pub fn live_node_count(&self) -> usize {
         self.live_nodes().len()

@@ -92,6 +92,7 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, ["v1", "keys"]) => list_keys(&gw).await,
+        (&Method::GET, ["v1", "cluster"]) => cluster_status(&gw).await,
         (&Method::POST, ["v1", "keys"]) => create_key(&gw, incoming).await,
         (&Method::DELETE, ["v1", "keys", id]) => delete_key(&gw, id).await,
         _ => fail(StatusCode::NOT_FOUND, "no such admin endpoint"),
@@ -123,6 +124,89 @@ fn authorize_root(gw: &Gateway, parts: &http::request::Parts) -> Result<(), Box<
     )
     .map(|_| ())
     .map_err(|e| denied(&e.message))
+}
+
+/// A metadata node as `GET /v1/cluster` shows it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct MetaMember {
+    pub node_id: u64,
+    pub addr: String,
+    pub voter: bool,
+}
+
+/// A storage node as `GET /v1/cluster` shows it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct StorageNodeStatus {
+    pub node_id: u64,
+    pub addr: String,
+    pub zone: String,
+    pub capacity_bytes: u64,
+    /// `up` (heartbeat fresh) or `down`.
+    pub state: String,
+    pub last_heartbeat_age_secs: f64,
+}
+
+/// `GET /v1/cluster`: the metadata group and the storage nodes.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ClusterStatus {
+    pub leader_id: Option<u64>,
+    pub leader_addr: String,
+    pub term: u64,
+    pub last_applied_index: u64,
+    pub meta: Vec<MetaMember>,
+    pub storage: Vec<StorageNodeStatus>,
+}
+
+async fn cluster_status(gw: &Gateway) -> Response<Body> {
+    let status = match gw.engine.meta().status().await {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("metadata cluster unavailable: {e}"),
+            )
+        }
+    };
+    if let Err(e) = gw.engine.refresh_nodes().await {
+        return fail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("metadata cluster unavailable: {e}"),
+        );
+    }
+    let now = now_millis();
+    let storage = gw
+        .engine
+        .storage_nodes()
+        .into_iter()
+        .map(|(n, live)| StorageNodeStatus {
+            node_id: n.id,
+            addr: n.addr,
+            zone: n.zone,
+            capacity_bytes: n.capacity_bytes,
+            state: if live { "up" } else { "down" }.to_string(),
+            last_heartbeat_age_secs: (now - n.last_heartbeat).max(0) as f64 / 1000.0,
+        })
+        .collect();
+    let meta = status
+        .members
+        .iter()
+        .map(|m| MetaMember {
+            node_id: m.node_id,
+            addr: m.addr.clone(),
+            voter: m.voter,
+        })
+        .collect();
+    json(
+        StatusCode::OK,
+        &ClusterStatus {
+            leader_id: status.leader_id,
+            leader_addr: status.leader_addr.clone(),
+            term: status.term,
+            last_applied_index: status.last_applied_index,
+            meta,
+            storage,
+        },
+    )
 }
 
 async fn list_keys(gw: &Gateway) -> Response<Body> {
