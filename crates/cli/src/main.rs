@@ -395,7 +395,7 @@ fn meta_client(cfg: &Config) -> Result<tessera_engine::MetaClient> {
         !cfg.meta_endpoints.is_empty(),
         "no metadata nodes given: use --meta HOST:PORT (or TESSERA_META_ENDPOINTS, or meta_endpoints in the config file)"
     );
-    Ok(tessera_engine::MetaClient::new(cfg.meta_endpoints.clone())?)
+    roles::meta_client(cfg.meta_endpoints.clone())
 }
 
 async fn wait_for_signal() {

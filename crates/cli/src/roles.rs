@@ -20,6 +20,17 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+/// How long a gateway waits on the metadata cluster for one request: a
+/// leader election takes a second or two, and a lost majority must become a
+/// quick 503 ServiceUnavailable, not a hung client.
+pub const GATEWAY_META_CALL: Duration = Duration::from_secs(4);
+pub const GATEWAY_META_OVERALL: Duration = Duration::from_secs(8);
+
+/// A metadata client for a gateway or storage node.
+pub fn meta_client(endpoints: Vec<String>) -> Result<MetaClient> {
+    Ok(MetaClient::new(endpoints)?.with_timeout(GATEWAY_META_CALL, GATEWAY_META_OVERALL))
+}
+
 pub async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
     TcpListener::bind(addr)
         .await

@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tessera_engine::MetaClient;
 use tessera_gateway::RootCredentials;
 use tessera_meta::MetaNode;
 use tessera_util::shutdown::{self, ShutdownTrigger};
@@ -68,7 +67,7 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
     meta.wait_for_leader(Duration::from_secs(30))
         .await
         .context("the metadata node did not elect itself leader")?;
-    let meta_client = MetaClient::new(vec![meta_addr.to_string()])?;
+    let meta_client = roles::meta_client(vec![meta_addr.to_string()])?;
 
     // Storage nodes, one per sub-directory, each its own failure domain.
     let heartbeat = Duration::from_secs(cfg.storage.heartbeat_secs);

@@ -19,7 +19,7 @@ const AK: &str = "CLUSTERTESTROOT";
 const SK: &str = "cluster-test-root-secret";
 
 /// Child processes, killed when the test ends however it ends.
-struct Procs(Vec<(String, Child)>);
+struct Procs(Vec<(String, Child)>, Vec<(String, Vec<String>)>);
 
 impl Procs {
     /// Starts `tessera ARGS`, logging to DIR/NAME.log; returns its stdout lines.
@@ -47,10 +47,22 @@ impl Procs {
             }
         });
         self.0.push((name.to_string(), child));
+        self.1.push((name.to_string(), args.to_vec()));
         rx
     }
+    /// Starts a killed process again with the same arguments.
+    fn respawn(&mut self, name: &str, dir: &std::path::Path) {
+        let args = self
+            .1
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| a.clone())
+            .unwrap();
+        let _ = self.spawn(name, &args, dir);
+    }
+
     fn kill(&mut self, name: &str) {
-        if let Some((_, c)) = self.0.iter_mut().find(|(n, _)| n == name) {
+        if let Some((_, c)) = self.0.iter_mut().rev().find(|(n, _)| n == name) {
             let _ = c.kill(); // SIGKILL
             let _ = c.wait();
         }
@@ -167,7 +179,7 @@ async fn separate_processes_survive_meta_and_storage_loss() {
     )
     .unwrap();
     let config = config.display().to_string();
-    let mut procs = Procs(Vec::new());
+    let mut procs = Procs(Vec::new(), Vec::new());
     let meta_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let peers: Vec<String> = meta_ports
         .iter()
@@ -350,6 +362,31 @@ async fn separate_processes_survive_meta_and_storage_loss() {
             .filter(|n| n["state"] == "up")
             .count(),
         2
+    );
+
+    // Lose a majority of the metadata group: requests fail fast with 503.
+    procs.kill(&format!("meta{}", status["leader_id"].as_u64().unwrap()));
+    let started = Instant::now();
+    let err = b
+        .head_object()
+        .bucket("cluster")
+        .key("tiny")
+        .send()
+        .await
+        .unwrap_err();
+    let code = err.raw_response().map(|r| r.status().as_u16());
+    assert_eq!(code, Some(503), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(45),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    // A majority again (the first leader comes back): service resumes.
+    procs.respawn(&format!("meta{leader}"), d);
+    assert_eq!(
+        eventually(Duration::from_secs(60), || get(&b, "tiny")).await,
+        objects[0].1
     );
 }
 
