@@ -44,6 +44,13 @@ struct ServerArgs {
     /// Where metadata, shards and the root credentials live.
     #[arg(long, env = "TESSERA_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    gateway: GatewayFlags,
+}
+
+/// The flags of an S3 gateway, shared by `tessera server` and `tessera gateway`.
+#[derive(Args)]
+struct GatewayFlags {
     /// S3 API address [default: 127.0.0.1:9000].
     #[arg(long, env = "TESSERA_S3_ADDR")]
     s3_addr: Option<SocketAddr>,
@@ -56,6 +63,24 @@ struct ServerArgs {
     /// Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.
     #[arg(long = "domain")]
     domains: Vec<String>,
+}
+
+impl GatewayFlags {
+    /// Overrides the configuration with the flags given.
+    fn apply(self, cfg: &mut Config) {
+        if let Some(a) = self.s3_addr {
+            cfg.gateway.s3_addr = a;
+        }
+        if let Some(a) = self.admin_addr {
+            cfg.gateway.admin_addr = a;
+        }
+        if let Some(r) = self.region {
+            cfg.region = r;
+        }
+        if !self.domains.is_empty() {
+            cfg.gateway.domains = self.domains;
+        }
+    }
 }
 
 #[derive(Args)]
@@ -111,18 +136,8 @@ struct GatewayArgs {
     /// Metadata node addresses, HOST:PORT (repeat, or comma-separate).
     #[arg(long = "meta", env = "TESSERA_META_ENDPOINTS", value_delimiter = ',')]
     meta: Vec<String>,
-    /// S3 API address [default: 127.0.0.1:9000].
-    #[arg(long, env = "TESSERA_S3_ADDR")]
-    s3_addr: Option<SocketAddr>,
-    /// Admin API, health and metrics address [default: 127.0.0.1:9100].
-    #[arg(long, env = "TESSERA_ADMIN_ADDR")]
-    admin_addr: Option<SocketAddr>,
-    /// Region reported to clients [default: us-east-1].
-    #[arg(long, env = "TESSERA_REGION")]
-    region: Option<String>,
-    /// Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.
-    #[arg(long = "domain")]
-    domains: Vec<String>,
+    #[command(flatten)]
+    gateway: GatewayFlags,
     /// Also run the background workers (GC) in this process.
     #[arg(long)]
     workers: bool,
@@ -208,18 +223,7 @@ fn server_config(args: ServerArgs) -> Result<Config> {
     if let Some(d) = args.data_dir {
         cfg.data_dir = Some(d);
     }
-    if let Some(a) = args.s3_addr {
-        cfg.gateway.s3_addr = a;
-    }
-    if let Some(a) = args.admin_addr {
-        cfg.gateway.admin_addr = a;
-    }
-    if let Some(r) = args.region {
-        cfg.region = r;
-    }
-    if !args.domains.is_empty() {
-        cfg.gateway.domains = args.domains;
-    }
+    args.gateway.apply(&mut cfg);
     cfg.validate_single_server()?;
     Ok(cfg)
 }
@@ -291,9 +295,7 @@ async fn run_meta(args: MetaArgs) -> Result<()> {
         "Tessera metadata node {} listening on {addr}",
         cfg.meta.node_id
     );
-    wait_for_signal().await;
-    trigger.trigger();
-    roles::join_all(tasks, Duration::from_secs(15)).await;
+    stop_on_signal(trigger, tasks).await;
     meta.shutdown().await?;
     Ok(())
 }
@@ -342,9 +344,7 @@ async fn run_storage(args: StorageArgs) -> Result<()> {
         node.node_id(),
         cfg.storage.zone
     );
-    wait_for_signal().await;
-    trigger.trigger();
-    roles::join_all(tasks, Duration::from_secs(15)).await;
+    stop_on_signal(trigger, tasks).await;
     Ok(())
 }
 
@@ -353,18 +353,7 @@ async fn run_gateway(args: GatewayArgs) -> Result<()> {
     if !args.meta.is_empty() {
         cfg.meta_endpoints = args.meta;
     }
-    if let Some(a) = args.s3_addr {
-        cfg.gateway.s3_addr = a;
-    }
-    if let Some(a) = args.admin_addr {
-        cfg.gateway.admin_addr = a;
-    }
-    if let Some(r) = args.region {
-        cfg.region = r;
-    }
-    if !args.domains.is_empty() {
-        cfg.gateway.domains = args.domains;
-    }
+    args.gateway.apply(&mut cfg);
     cfg.gateway.workers |= args.workers;
     cfg.validate()?;
     tessera_util::logging::init(&cfg.log_level);
@@ -384,9 +373,7 @@ async fn run_gateway(args: GatewayArgs) -> Result<()> {
         "Tessera gateway: S3 on http://{}, admin on http://{}",
         addrs.s3, addrs.admin
     );
-    wait_for_signal().await;
-    trigger.trigger();
-    roles::join_all(tasks, Duration::from_secs(15)).await;
+    stop_on_signal(trigger, tasks).await;
     Ok(())
 }
 
@@ -396,6 +383,17 @@ fn meta_client(cfg: &Config) -> Result<tessera_engine::MetaClient> {
         "no metadata nodes given: use --meta HOST:PORT (or TESSERA_META_ENDPOINTS, or meta_endpoints in the config file)"
     );
     roles::meta_client(cfg.meta_endpoints.clone())
+}
+
+/// Runs until SIGINT or SIGTERM, then stops the tasks (each given 15 s).
+async fn stop_on_signal(
+    trigger: tessera_util::shutdown::ShutdownTrigger,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+) {
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    trigger.trigger();
+    roles::join_all(tasks, Duration::from_secs(15)).await;
 }
 
 async fn wait_for_signal() {
