@@ -175,7 +175,7 @@ async fn separate_processes_survive_meta_and_storage_loss() {
     let config = d.join("tessera.toml");
     std::fs::write(
         &config,
-        "[storage]\nheartbeat_secs = 1\n[engine]\nnode_timeout_secs = 3\n",
+        "[storage]\nheartbeat_secs = 1\n[engine]\nnode_timeout_secs = 3\n[worker]\nrepair_interval_secs = 1\n",
     )
     .unwrap();
     let config = config.display().to_string();
@@ -363,6 +363,46 @@ async fn separate_processes_survive_meta_and_storage_loss() {
             .count(),
         2
     );
+
+    // A new storage node joins; repair rebuilds onto it every shard that was
+    // on the dead node or never written, so losing one more node is fine.
+    let storage4: Vec<String> = procs
+        .1
+        .iter()
+        .find(|(n, _)| n == "storage3")
+        .unwrap()
+        .1
+        .iter()
+        .map(|a| {
+            a.replace("storage3", "storage4")
+                .replace("zone-3", "zone-4")
+        })
+        .collect();
+    procs.spawn("storage4", &storage4, d);
+    eventually(Duration::from_secs(60), || async {
+        let log = std::fs::read_to_string(d.join("gateway1.log")).unwrap_or_default();
+        let last_pass = log
+            .lines()
+            .rev()
+            .find(|l| l.contains("repair pass"))
+            .unwrap_or_default()
+            .to_string();
+        if last_pass.contains("still_degraded=0") {
+            Ok(())
+        } else {
+            Err(last_pass)
+        }
+    })
+    .await;
+    procs.kill("storage1");
+    let after = ("after", late.clone());
+    for (key, body) in objects.iter().chain([&after]) {
+        assert_eq!(
+            &eventually(Duration::from_secs(60), || get(&b, key)).await,
+            body,
+            "{key} after repair and a second loss"
+        );
+    }
 
     // Lose a majority of the metadata group: requests fail fast with 503.
     procs.kill(&format!("meta{}", status["leader_id"].as_u64().unwrap()));

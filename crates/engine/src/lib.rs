@@ -9,9 +9,11 @@ mod error;
 mod hashing;
 mod nodes;
 mod read;
+mod repair;
 mod write;
 
 pub use error::{BodyError, Error, Result};
+pub use repair::Repaired;
 pub use tessera_meta_client::{Error as MetaClientError, MetaClient};
 pub use write::WrittenData;
 

@@ -6,7 +6,9 @@ use tessera_types::meta::{
     Command, CommandReply, GcEntry, ListObjectsPage, ListObjectsQuery, ListUploadsPage,
     ListUploadsQuery, Precondition, Query, QueryReply,
 };
-use tessera_types::{AccessKey, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord};
+use tessera_types::{
+    AccessKey, BlockRef, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord,
+};
 
 /// A page of `ListParts`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -90,6 +92,28 @@ impl MetaClient {
             keys,
         };
         self.command_done("DeleteObjects", cmd).await
+    }
+
+    /// Replaces a block of `bucket/key` with its repaired copy.
+    pub async fn update_block(&self, bucket: &str, key: &str, block: BlockRef) -> Result<()> {
+        let cmd = Command::UpdateBlock {
+            bucket: bucket.into(),
+            key: key.into(),
+            block,
+        };
+        self.command_done("UpdateBlock", cmd).await
+    }
+
+    /// Object records after `after`, in key order, at most `max`.
+    pub async fn scan_objects(
+        &self,
+        after: Option<(String, String)>,
+        max: u32,
+    ) -> Result<Vec<(String, String, ObjectRecord)>> {
+        match self.query(Query::ScanObjects { after, max }).await? {
+            QueryReply::ObjectRecords(r) => Ok(r),
+            other => Err(unexpected("ScanObjects", other)),
+        }
     }
 
     /// Starts a multipart upload.

@@ -104,6 +104,16 @@ pub enum Command {
     AckGc {
         seqs: Vec<u64>,
     },
+    /// Replaces the block with `block.id` in the current version of
+    /// `bucket/key` (repair: rebuilt shards on new nodes). If that version
+    /// no longer holds the block (it was overwritten or deleted meanwhile,
+    /// which already queued the block for GC), nothing changes and `block`,
+    /// rebuilt shards included, is queued for GC. Replies `Done`.
+    UpdateBlock {
+        bucket: String,
+        key: String,
+        block: BlockRef,
+    },
 }
 
 /// The successful outcome of a [`Command`].
@@ -147,6 +157,12 @@ pub enum Query {
     ListNodes,
     /// The oldest GC queue entries, at most `max`.
     ListGc {
+        max: u32,
+    },
+    /// Object records in (bucket, key) order after `after` (exclusive), at
+    /// most `max`: the repair and scrub workers' walk over all data.
+    ScanObjects {
+        after: Option<(String, String)>,
         max: u32,
     },
 }
@@ -227,6 +243,8 @@ pub enum QueryReply {
     AccessKeys(Vec<AccessKey>),
     Nodes(Vec<NodeInfo>),
     Gc(Vec<GcEntry>),
+    /// (bucket, key, record) in key order.
+    ObjectRecords(Vec<(String, String, ObjectRecord)>),
 }
 
 /// Application-level failures, decided deterministically by the state machine.

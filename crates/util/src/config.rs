@@ -190,12 +190,15 @@ impl Default for EngineConfig {
 pub struct WorkerConfig {
     /// Seconds between GC passes when the queue is empty.
     pub gc_interval_secs: u64,
+    /// Seconds between repair passes (each a walk over every object's blocks).
+    pub repair_interval_secs: u64,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             gc_interval_secs: 5,
+            repair_interval_secs: 30,
         }
     }
 }

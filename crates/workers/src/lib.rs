@@ -3,5 +3,7 @@
 //! pass, here or in another process, picks up where it left off.
 
 pub mod gc;
+pub mod repair;
 
 pub use gc::GcWorker;
+pub use repair::{RepairStats, RepairWorker};

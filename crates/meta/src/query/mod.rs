@@ -68,6 +68,13 @@ impl StateReader {
             Query::ListAccessKeys => Ok(QueryReply::AccessKeys(records::list_access_keys(db)?)),
             Query::ListNodes => Ok(QueryReply::Nodes(records::list_nodes(db)?)),
             Query::ListGc { max } => Ok(QueryReply::Gc(records::list_gc(db, *max)?)),
+            Query::ScanObjects { after, max } => {
+                Ok(QueryReply::ObjectRecords(records::scan_objects(
+                    db,
+                    after.as_ref().map(|(b, k)| (b.as_str(), k.as_str())),
+                    *max,
+                )?))
+            }
         })
     }
 }

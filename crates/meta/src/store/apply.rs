@@ -152,6 +152,7 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
         Command::DeleteAccessKey { access_key_id } => delete_access_key(tx, access_key_id),
         Command::RegisterNode { node } => register_node(tx, node),
         Command::AckGc { seqs } => ack_gc(tx, seqs),
+        Command::UpdateBlock { bucket, key, block } => update_block(tx, bucket, key, block),
     };
     match outcome {
         Ok(reply) => Ok(Ok(reply)),
@@ -294,6 +295,31 @@ fn delete_objects(tx: &mut Tx<'_>, bucket: &str, keys: &[String]) -> Step<Comman
         }
     }
     tx.queue_gc(freed)?;
+    Ok(CommandReply::Done)
+}
+
+fn update_block(tx: &mut Tx<'_>, bucket: &str, key: &str, block: &BlockRef) -> Step<CommandReply> {
+    keys::validate_object(bucket, key)?;
+    let k = keys::object_key(bucket, key);
+    let mut object: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
+    let slot = object.as_mut().and_then(|o| {
+        o.segments.iter_mut().find_map(|s| match s {
+            Segment::Block(b) if b.id == block.id => Some(b),
+            _ => None,
+        })
+    });
+    match slot {
+        Some(stored) => {
+            *stored = block.clone();
+            if let Some(o) = &object {
+                tx.put(CF_OBJECTS, &k, o)?;
+            }
+        }
+        None => {
+            // The version moved on: the rebuilt shards are garbage.
+            tx.queue_gc(vec![block.clone()])?;
+        }
+    }
     Ok(CommandReply::Done)
 }
 

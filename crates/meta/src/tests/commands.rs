@@ -399,3 +399,68 @@ fn delete_objects_in_one_command() {
         MetaError::NoSuchBucket
     );
 }
+
+#[test]
+fn update_block_replaces_or_frees() {
+    let mut h = Harness::new();
+    h.bucket("b");
+    h.put("b", "k", object("e", &[1, 2]));
+    let Ok(QueryReply::Object(Some(o))) = h.q(Query::GetObject {
+        bucket: "b".into(),
+        key: "k".into(),
+    }) else {
+        panic!()
+    };
+    let mut moved = o.blocks().next().unwrap().clone();
+    moved.shards[0].as_mut().unwrap().node = 99;
+    h.ok(Command::UpdateBlock {
+        bucket: "b".into(),
+        key: "k".into(),
+        block: moved.clone(),
+    });
+    let Ok(QueryReply::Object(Some(o))) = h.q(Query::GetObject {
+        bucket: "b".into(),
+        key: "k".into(),
+    }) else {
+        panic!()
+    };
+    assert_eq!(
+        o.blocks().next().unwrap(),
+        &moved,
+        "the repaired block is recorded"
+    );
+    assert_eq!(o.blocks().count(), 2, "the other block is untouched");
+    assert!(h.gc().is_empty());
+    // The object moved on: the rebuilt block is freed instead.
+    h.put("b", "k", inline_object("new"));
+    let before = h.gc().len();
+    h.ok(Command::UpdateBlock {
+        bucket: "b".into(),
+        key: "k".into(),
+        block: moved,
+    });
+    assert_eq!(h.gc().len(), before + 1);
+}
+
+#[test]
+fn scan_objects_pages_across_buckets() {
+    let mut h = Harness::new();
+    h.bucket("a");
+    h.bucket("b");
+    for (b, k) in [("a", "1"), ("a", "2"), ("b", "1")] {
+        h.put(b, k, inline_object(k));
+    }
+    let scan = |h: &Harness, after: Option<(&str, &str)>| match h.q(Query::ScanObjects {
+        after: after.map(|(b, k)| (b.to_string(), k.to_string())),
+        max: 2,
+    }) {
+        Ok(QueryReply::ObjectRecords(r)) => r
+            .into_iter()
+            .map(|(b, k, _)| format!("{b}/{k}"))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(scan(&h, None), ["a/1", "a/2"]);
+    assert_eq!(scan(&h, Some(("a", "2"))), ["b/1"]);
+    assert!(scan(&h, Some(("b", "1"))).is_empty());
+}
