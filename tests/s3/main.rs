@@ -18,6 +18,7 @@ mod list;
 mod multipart;
 mod objects;
 mod restart;
+mod scrub;
 mod versions;
 
 use aws_sdk_s3::primitives::ByteStream;

@@ -15,7 +15,7 @@ use tessera_storage_client::StoragePool;
 use tessera_types::{now_millis, NodeInfo, NodeState};
 use tessera_util::shutdown::Shutdown;
 use tessera_util::Config;
-use tessera_workers::{GcWorker, RepairWorker};
+use tessera_workers::{GcWorker, RepairWorker, ScrubWorker};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -203,10 +203,15 @@ pub async fn start_gateway(
         );
         tasks.push(tokio::spawn(gc.run(stop.clone())));
         let repair = RepairWorker::new(
-            engine,
+            Arc::clone(&engine),
             Duration::from_secs(cfg.worker.repair_interval_secs.max(1)),
         );
         tasks.push(tokio::spawn(repair.run(stop.clone())));
+        let scrub = ScrubWorker::new(
+            engine,
+            Duration::from_secs(cfg.worker.scrub_interval_secs.max(1)),
+        );
+        tasks.push(tokio::spawn(scrub.run(stop.clone())));
     }
     Ok(addrs)
 }

@@ -36,11 +36,53 @@ impl Engine {
             .collect()
     }
 
-    /// Rebuilds the shards of `block` that need it onto live nodes not
-    /// already holding one of its shards. `Ok(None)` when nothing needed it
-    /// or no node could take a shard.
-    pub async fn repair_block(&self, block: &BlockRef) -> Result<Option<Repaired>> {
-        let wanted = self.shards_to_repair(block);
+    /// Reads every shard of `block` from its live node and returns the
+    /// indexes of those that are corrupt: the node's own blake3 check or the
+    /// hash recorded in metadata disagrees with the bytes. Unreachable nodes
+    /// are not judged here (that is repair's business).
+    pub async fn scrub_block(&self, block: &BlockRef) -> Vec<usize> {
+        let live = self.live_nodes();
+        let mut reads = FuturesUnordered::new();
+        for (index, shard) in block.shards.iter().enumerate() {
+            let Some(r) = shard else { continue };
+            if !live.contains(&r.node) {
+                continue;
+            }
+            let (client, expected) = (self.pool.get(r.node), r.blake3);
+            let id = ShardId {
+                block: block.id,
+                index: index as u8,
+            };
+            reads.push(async move {
+                let c = client?;
+                match c.get_shard(id).await {
+                    Ok(data) if tessera_erasure::shard_hash(&data) == expected => None,
+                    Ok(_) | Err(tessera_storage_client::Error::Corrupt(_)) => Some(index),
+                    // A missing file on a live node is as bad as a corrupt one.
+                    Err(tessera_storage_client::Error::NotFound) => Some(index),
+                    Err(_) => None,
+                }
+            });
+        }
+        let mut bad = Vec::new();
+        while let Some(r) = reads.next().await {
+            bad.extend(r);
+        }
+        if !bad.is_empty() {
+            warn!(block = %block.id, shards = ?bad, "scrub found bad shards");
+        }
+        bad
+    }
+
+    /// Rebuilds the shards of `block` that need it (missing, on a node that
+    /// is down, or listed in `bad`) onto live nodes not holding another of
+    /// its shards. `Ok(None)` when nothing needed it or no node could take
+    /// a shard.
+    pub async fn repair_block(&self, block: &BlockRef, bad: &[usize]) -> Result<Option<Repaired>> {
+        let mut wanted = self.shards_to_repair(block);
+        wanted.extend(bad.iter().copied().filter(|i| *i < block.shards.len()));
+        wanted.sort_unstable();
+        wanted.dedup();
         if wanted.is_empty() {
             return Ok(None);
         }

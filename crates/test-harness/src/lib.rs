@@ -29,7 +29,9 @@ pub struct TestServer {
     pub secret_key: String,
 }
 
-fn test_config(data_dir: &Path) -> Config {
+/// The configuration tests start servers with: free loopback ports, small
+/// blocks, a fast GC.
+pub fn test_config(data_dir: &Path) -> Config {
     let mut cfg = Config {
         data_dir: Some(data_dir.to_path_buf()),
         ..Config::default()

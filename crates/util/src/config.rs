@@ -192,6 +192,9 @@ pub struct WorkerConfig {
     pub gc_interval_secs: u64,
     /// Seconds between repair passes (each a walk over every object's blocks).
     pub repair_interval_secs: u64,
+    /// Seconds between scrub passes (each re-reads every shard; daily by
+    /// default).
+    pub scrub_interval_secs: u64,
 }
 
 impl Default for WorkerConfig {
@@ -199,6 +202,7 @@ impl Default for WorkerConfig {
         WorkerConfig {
             gc_interval_secs: 5,
             repair_interval_secs: 30,
+            scrub_interval_secs: 86_400,
         }
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod gc;
 pub mod repair;
+pub mod scrub;
 
 pub use gc::GcWorker;
 pub use repair::{RepairStats, RepairWorker};
+pub use scrub::{ScrubStats, ScrubWorker};

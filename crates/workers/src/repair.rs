@@ -67,7 +67,7 @@ impl RepairWorker {
                         continue;
                     }
                     stats.blocks_degraded += 1;
-                    match self.engine.repair_block(block).await {
+                    match self.engine.repair_block(block, &[]).await {
                         Ok(Some(r)) => {
                             self.engine
                                 .meta()

@@ -1,0 +1,114 @@
+//! The scrub worker: re-reads every shard on a schedule, so that bit rot is
+//! found before a second failure makes a block unreadable, and rebuilds what
+//! it finds corrupt (or missing) from the block's other shards.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tessera_engine::Engine;
+use tessera_types::Segment;
+use tessera_util::shutdown::Shutdown;
+use tracing::{info, warn};
+
+const PAGE: u32 = 100;
+
+/// Figures of the last completed scrub pass.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScrubStats {
+    pub blocks_checked: u64,
+    pub bad_shards: u64,
+    pub shards_rebuilt: u64,
+    pub seconds: f64,
+}
+
+pub struct ScrubWorker {
+    engine: Arc<Engine>,
+    interval: Duration,
+    last: Mutex<Option<ScrubStats>>,
+}
+
+impl ScrubWorker {
+    pub fn new(engine: Arc<Engine>, interval: Duration) -> Arc<ScrubWorker> {
+        Arc::new(ScrubWorker {
+            engine,
+            interval,
+            last: Mutex::new(None),
+        })
+    }
+
+    pub fn last_pass(&self) -> Option<ScrubStats> {
+        self.last.lock().ok().and_then(|l| l.clone())
+    }
+
+    /// Reads every shard of every object once; rebuilds the bad ones.
+    pub async fn pass(&self) -> Result<ScrubStats, tessera_engine::Error> {
+        let started = Instant::now();
+        let mut stats = ScrubStats::default();
+        let mut after = None;
+        loop {
+            let page = self.engine.meta().scan_objects(after.clone(), PAGE).await?;
+            let Some((b, k, _)) = page.last() else { break };
+            after = Some((b.clone(), k.clone()));
+            for (bucket, key, object) in &page {
+                for segment in &object.segments {
+                    let Segment::Block(block) = segment else {
+                        continue;
+                    };
+                    stats.blocks_checked += 1;
+                    let bad = self.engine.scrub_block(block).await;
+                    if bad.is_empty() {
+                        continue;
+                    }
+                    stats.bad_shards += bad.len() as u64;
+                    match self.engine.repair_block(block, &bad).await {
+                        Ok(Some(r)) => {
+                            self.engine
+                                .meta()
+                                .update_block(bucket, key, r.block)
+                                .await?;
+                            stats.shards_rebuilt += r.shards as u64;
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            warn!(%bucket, %key, block = %block.id, error = %e, "rebuilding scrubbed shards failed")
+                        }
+                    }
+                }
+            }
+            if page.len() < PAGE as usize {
+                break;
+            }
+        }
+        stats.seconds = started.elapsed().as_secs_f64();
+        info!(
+            checked = stats.blocks_checked,
+            bad_shards = stats.bad_shards,
+            rebuilt_shards = stats.shards_rebuilt,
+            seconds = stats.seconds,
+            "scrub pass"
+        );
+        if let Ok(mut l) = self.last.lock() {
+            *l = Some(stats.clone());
+        }
+        Ok(stats)
+    }
+
+    /// Runs a pass every `interval` until `shutdown`.
+    pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
+        info!(
+            interval_secs = self.interval.as_secs(),
+            "scrub worker started"
+        );
+        let stop = shutdown.wait();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                _ = tokio::time::sleep(self.interval) => {}
+            }
+            if let Err(e) = self.pass().await {
+                warn!(error = %e, "scrub pass failed");
+            }
+        }
+        info!("scrub worker stopped");
+    }
+}
