@@ -111,6 +111,17 @@ impl AdminClient {
         Ok(serde_json::from_slice(&body)?)
     }
 
+    /// The workers' last passes (`GET /v1/repair`).
+    pub async fn repair_status(&self) -> Result<serde_json::Value> {
+        let (status, body) = self
+            .call(http::Method::GET, "/v1/repair", Vec::new())
+            .await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
     pub async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
         let (status, body) = self.call(http::Method::GET, "/v1/keys", Vec::new()).await?;
         if !status.is_success() {

@@ -160,6 +160,19 @@ enum AdminCommand {
     /// The cluster: metadata nodes and leader, storage nodes and their state.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Repair and scrub: what the last passes found and rebuilt.
+    #[command(subcommand)]
+    Repair(RepairCommand),
+}
+
+#[derive(Subcommand)]
+enum RepairCommand {
+    /// Blocks below full redundancy, rebuild rate and ETA, last scrub (ask a
+    /// gateway that runs the workers).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -455,6 +468,43 @@ async fn run_admin(args: AdminArgs) -> Result<()> {
                         k.name,
                         tessera_s3_protocol::fmt::iso8601_millis(k.created)
                     );
+                }
+            }
+        }
+        AdminCommand::Repair(RepairCommand::Status { json }) => {
+            let s = client.repair_status().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                let num = |v: &serde_json::Value| {
+                    v.as_f64()
+                        .map(|f| format!("{f:.1}"))
+                        .unwrap_or_else(|| "-".into())
+                };
+                match s.get("repair").filter(|r| !r.is_null()) {
+                    None => println!(
+                        "Repair: no pass completed yet (every {}s)",
+                        s["repair_interval_secs"]
+                    ),
+                    Some(r) => {
+                        println!(
+                            "Blocks below full redundancy:  {}",
+                            s["blocks_below_full_redundancy"]
+                        );
+                        println!("Last repair pass:              {} blocks checked, {} degraded, {} shards ({} MiB) rebuilt in {}s",
+                            r["blocks_checked"], r["blocks_degraded"], r["shards_rebuilt"],
+                            num(&serde_json::json!(r["bytes_rebuilt"].as_f64().unwrap_or(0.0) / 1_048_576.0)), num(&r["seconds"]));
+                        println!(
+                            "Rebuild rate:                  {} MiB/s",
+                            num(&s["rebuild_rate_mib_s"])
+                        );
+                        println!("ETA to full redundancy:        {} s", num(&s["eta_secs"]));
+                    }
+                }
+                match s.get("scrub").filter(|r| !r.is_null()) {
+                    None => println!("Scrub: no pass completed yet"),
+                    Some(r) => println!("Last scrub pass:               {} blocks checked, {} bad shards, {} rebuilt in {}s",
+                        r["blocks_checked"], r["bad_shards"], r["shards_rebuilt"], num(&r["seconds"])),
                 }
             }
         }

@@ -172,6 +172,7 @@ pub async fn start_gateway(
         cfg.gateway.domains.clone(),
         cfg.gateway.max_object_size,
     );
+    let gateway_ref = Arc::clone(&gateway);
     let s3_listener = bind(cfg.gateway.s3_addr, "S3 API").await?;
     let admin_listener = bind(cfg.gateway.admin_addr, "admin API").await?;
     let addrs = GatewayAddrs {
@@ -206,12 +207,17 @@ pub async fn start_gateway(
             Arc::clone(&engine),
             Duration::from_secs(cfg.worker.repair_interval_secs.max(1)),
         );
-        tasks.push(tokio::spawn(repair.run(stop.clone())));
+        tasks.push(tokio::spawn(Arc::clone(&repair).run(stop.clone())));
         let scrub = ScrubWorker::new(
             engine,
             Duration::from_secs(cfg.worker.scrub_interval_secs.max(1)),
         );
-        tasks.push(tokio::spawn(scrub.run(stop.clone())));
+        tasks.push(tokio::spawn(Arc::clone(&scrub).run(stop.clone())));
+        gateway_ref.set_workers(Arc::new(Workers {
+            repair: Arc::clone(&repair),
+            scrub,
+            repair_interval: Duration::from_secs(cfg.worker.repair_interval_secs.max(1)),
+        }));
     }
     Ok(addrs)
 }
@@ -220,5 +226,43 @@ pub async fn start_gateway(
 pub async fn join_all(tasks: Vec<JoinHandle<()>>, limit: Duration) {
     for t in tasks {
         let _ = tokio::time::timeout(limit, t).await;
+    }
+}
+
+/// The workers of a process, as the admin API reports them.
+struct Workers {
+    repair: Arc<RepairWorker>,
+    scrub: Arc<ScrubWorker>,
+    repair_interval: Duration,
+}
+
+impl tessera_gateway::WorkerStatus for Workers {
+    fn status(&self) -> serde_json::Value {
+        let repair = self.repair.last_pass();
+        // Rate of the last pass that rebuilt anything, and a rough ETA for
+        // what is still short: the remaining blocks at that rate.
+        let (rate, eta) = match &repair {
+            Some(r) if r.seconds > 0.0 && r.shards_rebuilt > 0 => {
+                let rate = r.bytes_rebuilt as f64 / r.seconds;
+                let per_block = r.bytes_rebuilt as f64 / r.shards_rebuilt as f64;
+                let eta = if r.blocks_still_degraded == 0 {
+                    0.0
+                } else {
+                    r.blocks_still_degraded as f64 * per_block / rate
+                        + self.repair_interval.as_secs_f64()
+                };
+                (Some(rate / 1_048_576.0), Some(eta))
+            }
+            Some(r) if r.blocks_still_degraded == 0 => (None, Some(0.0)),
+            _ => (None, None),
+        };
+        serde_json::json!({
+            "repair": repair,
+            "blocks_below_full_redundancy": repair.as_ref().map(|r| r.blocks_still_degraded),
+            "rebuild_rate_mib_s": rate,
+            "eta_secs": eta,
+            "repair_interval_secs": self.repair_interval.as_secs(),
+            "scrub": self.scrub.last_pass(),
+        })
     }
 }

@@ -394,6 +394,27 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         }
     })
     .await;
+    // The repair status reports the pass: nothing below full redundancy.
+    let out = Command::new(BIN)
+        .args([
+            "admin",
+            "--endpoint",
+            &format!("http://127.0.0.1:{}", admin_ports[0]),
+            "repair",
+            "status",
+            "--json",
+        ])
+        .env("TESSERA_ROOT_ACCESS_KEY", AK)
+        .env("TESSERA_ROOT_SECRET_KEY", SK)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repair: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(repair["blocks_below_full_redundancy"], 0, "{repair}");
     procs.kill("storage1");
     let after = ("after", late.clone());
     for (key, body) in objects.iter().chain([&after]) {

@@ -93,6 +93,13 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, ["v1", "keys"]) => list_keys(&gw).await,
         (&Method::GET, ["v1", "cluster"]) => cluster_status(&gw).await,
+        (&Method::GET, ["v1", "repair"]) => match gw.workers.get() {
+            Some(w) => json(StatusCode::OK, &w.status()),
+            None => fail(
+                StatusCode::NOT_FOUND,
+                "no workers run in this gateway (start one with --workers)",
+            ),
+        },
         (&Method::POST, ["v1", "keys"]) => create_key(&gw, incoming).await,
         (&Method::DELETE, ["v1", "keys", id]) => delete_key(&gw, id).await,
         _ => fail(StatusCode::NOT_FOUND, "no such admin endpoint"),

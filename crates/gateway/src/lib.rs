@@ -31,6 +31,14 @@ pub struct Gateway {
     pub max_object_size: u64,
     pub metrics: metrics::Metrics,
     keys: auth::KeyCache,
+    /// The background workers running in this process, if any.
+    workers: std::sync::OnceLock<Arc<dyn WorkerStatus>>,
+}
+
+/// What the admin API shows of the background workers running beside a
+/// gateway (`GET /v1/repair`): a JSON document of their last passes.
+pub trait WorkerStatus: Send + Sync {
+    fn status(&self) -> serde_json::Value;
 }
 
 impl Gateway {
@@ -49,6 +57,12 @@ impl Gateway {
             max_object_size,
             metrics: metrics::Metrics::new(),
             keys: auth::KeyCache::default(),
+            workers: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Lets the admin API report on the workers running in this process.
+    pub fn set_workers(&self, workers: Arc<dyn WorkerStatus>) {
+        let _ = self.workers.set(workers);
     }
 }

@@ -16,7 +16,7 @@ use tracing::{info, warn};
 const PAGE: u32 = 200;
 
 /// Figures of the last completed pass.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct RepairStats {
     pub blocks_checked: u64,
     /// Blocks that needed a shard rebuilt when the pass saw them.

@@ -12,7 +12,7 @@ use tracing::{info, warn};
 const PAGE: u32 = 100;
 
 /// Figures of the last completed scrub pass.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ScrubStats {
     pub blocks_checked: u64,
     pub bad_shards: u64,
