@@ -91,6 +91,15 @@ impl AdminClient {
         anyhow::anyhow!("admin API answered {status}: {msg}")
     }
 
+    /// GETs `path` and parses its JSON answer.
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let (status, body) = self.call(http::Method::GET, path, Vec::new()).await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
     pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<KeyInfo> {
         let (status, body) = self
             .call(http::Method::POST, "/v1/keys", serde_json::to_vec(req)?)
@@ -102,32 +111,16 @@ impl AdminClient {
     }
 
     pub async fn cluster_status(&self) -> Result<ClusterStatus> {
-        let (status, body) = self
-            .call(http::Method::GET, "/v1/cluster", Vec::new())
-            .await?;
-        if !status.is_success() {
-            return Err(Self::error(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        self.get_json("/v1/cluster").await
     }
 
     /// The workers' last passes (`GET /v1/repair`).
     pub async fn repair_status(&self) -> Result<serde_json::Value> {
-        let (status, body) = self
-            .call(http::Method::GET, "/v1/repair", Vec::new())
-            .await?;
-        if !status.is_success() {
-            return Err(Self::error(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        self.get_json("/v1/repair").await
     }
 
     pub async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
-        let (status, body) = self.call(http::Method::GET, "/v1/keys", Vec::new()).await?;
-        if !status.is_success() {
-            return Err(Self::error(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        self.get_json("/v1/keys").await
     }
 
     pub async fn delete_key(&self, access_key_id: &str) -> Result<()> {

@@ -395,25 +395,7 @@ async fn separate_processes_survive_meta_and_storage_loss() {
     })
     .await;
     // The repair status reports the pass: nothing below full redundancy.
-    let out = Command::new(BIN)
-        .args([
-            "admin",
-            "--endpoint",
-            &format!("http://127.0.0.1:{}", admin_ports[0]),
-            "repair",
-            "status",
-            "--json",
-        ])
-        .env("TESSERA_ROOT_ACCESS_KEY", AK)
-        .env("TESSERA_ROOT_SECRET_KEY", SK)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let repair: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let repair = admin_json(admin_ports[0], &["repair", "status", "--json"]);
     assert_eq!(repair["blocks_below_full_redundancy"], 0, "{repair}");
     procs.kill("storage1");
     let after = ("after", late.clone());
@@ -453,15 +435,15 @@ async fn separate_processes_survive_meta_and_storage_loss() {
 
 /// `tessera admin cluster status --json` against a gateway's admin API.
 fn admin_status(admin_port: u16) -> serde_json::Value {
+    admin_json(admin_port, &["cluster", "status", "--json"])
+}
+
+/// `tessera admin ARGS` against a gateway's admin API, its JSON output.
+fn admin_json(admin_port: u16, args: &[&str]) -> serde_json::Value {
+    let endpoint = format!("http://127.0.0.1:{admin_port}");
     let out = Command::new(BIN)
-        .args([
-            "admin",
-            "--endpoint",
-            &format!("http://127.0.0.1:{admin_port}"),
-            "cluster",
-            "status",
-            "--json",
-        ])
+        .args(["admin", "--endpoint", &endpoint])
+        .args(args)
         .env("TESSERA_ROOT_ACCESS_KEY", AK)
         .env("TESSERA_ROOT_SECRET_KEY", SK)
         .output()

@@ -5,6 +5,7 @@
 pub mod gc;
 pub mod repair;
 pub mod scrub;
+mod walk;
 
 pub use gc::GcWorker;
 pub use repair::{RepairStats, RepairWorker};

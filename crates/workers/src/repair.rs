@@ -6,10 +6,10 @@
 //! data that needs nothing (no shard I/O) and bounded in memory. A queue of
 //! degraded blocks, written with the objects, can replace the scan later.
 
+use crate::walk::{run_every, BlockWalk};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tessera_engine::Engine;
-use tessera_types::Segment;
 use tessera_util::shutdown::Shutdown;
 use tracing::{info, warn};
 
@@ -52,43 +52,30 @@ impl RepairWorker {
     pub async fn pass(&self) -> Result<RepairStats, tessera_engine::Error> {
         let started = Instant::now();
         let mut stats = RepairStats::default();
-        let mut after = None;
-        loop {
-            let page = self.engine.meta().scan_objects(after.clone(), PAGE).await?;
-            let Some((b, k, _)) = page.last() else { break };
-            after = Some((b.clone(), k.clone()));
-            for (bucket, key, object) in &page {
-                for segment in &object.segments {
-                    let Segment::Block(block) = segment else {
-                        continue;
-                    };
-                    stats.blocks_checked += 1;
-                    if self.engine.shards_to_repair(block).is_empty() {
-                        continue;
-                    }
-                    stats.blocks_degraded += 1;
-                    match self.engine.repair_block(block, &[]).await {
-                        Ok(Some(r)) => {
-                            self.engine
-                                .meta()
-                                .update_block(bucket, key, r.block)
-                                .await?;
-                            stats.shards_rebuilt += r.shards as u64;
-                            stats.bytes_rebuilt += r.bytes;
-                            if r.still_missing > 0 {
-                                stats.blocks_still_degraded += 1;
-                            }
-                        }
-                        Ok(None) => stats.blocks_still_degraded += 1,
-                        Err(e) => {
-                            warn!(%bucket, %key, block = %block.id, error = %e, "repairing a block failed");
+        let engine = &self.engine;
+        let mut walk = BlockWalk::new(PAGE);
+        while let Some(blocks) = walk.next_page(engine).await? {
+            for (bucket, key, block) in &blocks {
+                stats.blocks_checked += 1;
+                if engine.shards_to_repair(block).is_empty() {
+                    continue;
+                }
+                stats.blocks_degraded += 1;
+                match engine.repair_block(block, &[]).await {
+                    Ok(Some(r)) => {
+                        engine.meta().update_block(bucket, key, r.block).await?;
+                        stats.shards_rebuilt += r.shards as u64;
+                        stats.bytes_rebuilt += r.bytes;
+                        if r.still_missing > 0 {
                             stats.blocks_still_degraded += 1;
                         }
                     }
+                    Ok(None) => stats.blocks_still_degraded += 1,
+                    Err(e) => {
+                        warn!(%bucket, %key, block = %block.id, error = %e, "repairing a block failed");
+                        stats.blocks_still_degraded += 1;
+                    }
                 }
-            }
-            if page.len() < PAGE as usize {
-                break;
             }
         }
         stats.seconds = started.elapsed().as_secs_f64();
@@ -111,18 +98,6 @@ impl RepairWorker {
 
     /// Runs passes every `interval` until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
-        info!("repair worker started");
-        let stop = shutdown.wait();
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                _ = &mut stop => break,
-                _ = tokio::time::sleep(self.interval) => {}
-            }
-            if let Err(e) = self.pass().await {
-                warn!(error = %e, "repair pass failed");
-            }
-        }
-        info!("repair worker stopped");
+        run_every("repair", self.interval, shutdown, || self.pass()).await
     }
 }

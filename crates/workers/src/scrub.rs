@@ -2,10 +2,10 @@
 //! found before a second failure makes a block unreadable, and rebuilds what
 //! it finds corrupt (or missing) from the block's other shards.
 
+use crate::walk::{run_every, BlockWalk};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tessera_engine::Engine;
-use tessera_types::Segment;
 use tessera_util::shutdown::Shutdown;
 use tracing::{info, warn};
 
@@ -43,39 +43,26 @@ impl ScrubWorker {
     pub async fn pass(&self) -> Result<ScrubStats, tessera_engine::Error> {
         let started = Instant::now();
         let mut stats = ScrubStats::default();
-        let mut after = None;
-        loop {
-            let page = self.engine.meta().scan_objects(after.clone(), PAGE).await?;
-            let Some((b, k, _)) = page.last() else { break };
-            after = Some((b.clone(), k.clone()));
-            for (bucket, key, object) in &page {
-                for segment in &object.segments {
-                    let Segment::Block(block) = segment else {
-                        continue;
-                    };
-                    stats.blocks_checked += 1;
-                    let bad = self.engine.scrub_block(block).await;
-                    if bad.is_empty() {
-                        continue;
+        let engine = &self.engine;
+        let mut walk = BlockWalk::new(PAGE);
+        while let Some(blocks) = walk.next_page(engine).await? {
+            for (bucket, key, block) in &blocks {
+                stats.blocks_checked += 1;
+                let bad = engine.scrub_block(block).await;
+                if bad.is_empty() {
+                    continue;
+                }
+                stats.bad_shards += bad.len() as u64;
+                match engine.repair_block(block, &bad).await {
+                    Ok(Some(r)) => {
+                        engine.meta().update_block(bucket, key, r.block).await?;
+                        stats.shards_rebuilt += r.shards as u64;
                     }
-                    stats.bad_shards += bad.len() as u64;
-                    match self.engine.repair_block(block, &bad).await {
-                        Ok(Some(r)) => {
-                            self.engine
-                                .meta()
-                                .update_block(bucket, key, r.block)
-                                .await?;
-                            stats.shards_rebuilt += r.shards as u64;
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            warn!(%bucket, %key, block = %block.id, error = %e, "rebuilding scrubbed shards failed")
-                        }
+                    Ok(None) => {}
+                    Err(e) => {
+                        warn!(%bucket, %key, block = %block.id, error = %e, "rebuilding scrubbed shards failed")
                     }
                 }
-            }
-            if page.len() < PAGE as usize {
-                break;
             }
         }
         stats.seconds = started.elapsed().as_secs_f64();
@@ -94,21 +81,6 @@ impl ScrubWorker {
 
     /// Runs a pass every `interval` until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
-        info!(
-            interval_secs = self.interval.as_secs(),
-            "scrub worker started"
-        );
-        let stop = shutdown.wait();
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                _ = &mut stop => break,
-                _ = tokio::time::sleep(self.interval) => {}
-            }
-            if let Err(e) = self.pass().await {
-                warn!(error = %e, "scrub pass failed");
-            }
-        }
-        info!("scrub worker stopped");
+        run_every("scrub", self.interval, shutdown, || self.pass()).await
     }
 }
