@@ -297,6 +297,68 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         );
     }
 
+    // SIGKILL a gateway in the middle of a PUT: either the PUT was
+    // acknowledged and the object reads back exact, or it was not and no
+    // partial object is visible.
+    let lines = procs.spawn(
+        "gateway3",
+        &[
+            "gateway".to_string(),
+            "--config".into(),
+            config.clone(),
+            "--meta".into(),
+            meta_list.clone(),
+            "--s3-addr".into(),
+            "127.0.0.1:0".into(),
+            "--admin-addr".into(),
+            "127.0.0.1:0".into(),
+        ],
+        d,
+    );
+    let banner = lines
+        .recv_timeout(Duration::from_secs(60))
+        .expect("gateway3 start-up line");
+    let port: u16 = banner["Tessera gateway: S3 on http://127.0.0.1:".len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let doomed = client(port);
+    let big = data(40_000_000, 9);
+    let put = tokio::spawn({
+        let big = big.clone();
+        async move {
+            doomed
+                .put_object()
+                .bucket("cluster")
+                .key("mid-put")
+                .body(ByteStream::from(big))
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    procs.kill("gateway3");
+    let acknowledged = put.await.unwrap().is_ok();
+    eprintln!("PUT through the killed gateway acknowledged: {acknowledged}");
+    match a
+        .head_object()
+        .bucket("cluster")
+        .key("mid-put")
+        .send()
+        .await
+    {
+        Ok(_) => {
+            assert!(acknowledged, "an unacknowledged PUT left an object behind");
+            assert_eq!(get(&a, "mid-put").await.unwrap(), big);
+        }
+        Err(e) => {
+            assert!(!acknowledged, "an acknowledged PUT was lost: {e:?}");
+            assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(404));
+        }
+    }
+
     // The cluster status names the leader and the three live storage nodes.
     let status = admin_status(admin_ports[0]);
     let leader = status["leader_id"].as_u64().expect("a leader");
