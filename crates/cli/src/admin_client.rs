@@ -7,7 +7,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
-use tessera_gateway::admin::{ClusterStatus, CreateKeyRequest, KeyInfo};
+use tessera_gateway::admin::{AddVoterRequest, ClusterStatus, CreateKeyRequest, KeyInfo};
 use tessera_s3_protocol::auth::client::{sign_request, SigningParams};
 
 pub const ENV_ENDPOINT: &str = "TESSERA_ADMIN_ENDPOINT";
@@ -103,6 +103,34 @@ impl AdminClient {
     pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<KeyInfo> {
         let (status, body) = self
             .call(http::Method::POST, "/v1/keys", serde_json::to_vec(req)?)
+            .await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    pub async fn add_voter(&self, node_id: u64, addr: &str) -> Result<ClusterStatus> {
+        let body = serde_json::to_vec(&AddVoterRequest {
+            node_id,
+            addr: addr.to_string(),
+        })?;
+        let (status, body) = self
+            .call(http::Method::POST, "/v1/meta/voters", body)
+            .await?;
+        if !status.is_success() {
+            return Err(Self::error(status, &body));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    pub async fn remove_meta_node(&self, node_id: u64) -> Result<ClusterStatus> {
+        let (status, body) = self
+            .call(
+                http::Method::DELETE,
+                &format!("/v1/meta/nodes/{node_id}"),
+                Vec::new(),
+            )
             .await?;
         if !status.is_success() {
             return Err(Self::error(status, &body));

@@ -163,6 +163,23 @@ enum AdminCommand {
     /// Repair and scrub: what the last passes found and rebuilt.
     #[command(subcommand)]
     Repair(RepairCommand),
+    /// The metadata group's membership.
+    #[command(subcommand)]
+    Meta(MetaCommand),
+}
+
+#[derive(Subcommand)]
+enum MetaCommand {
+    /// Add a running `tessera meta` node (started without --bootstrap) as a voter.
+    AddVoter {
+        #[arg(long)]
+        node_id: u64,
+        /// Its gRPC address, HOST:PORT.
+        #[arg(long)]
+        addr: String,
+    },
+    /// Remove a node from the metadata group.
+    Remove { node_id: u64 },
 }
 
 #[derive(Subcommand)]
@@ -470,6 +487,28 @@ async fn run_admin(args: AdminArgs) -> Result<()> {
                     );
                 }
             }
+        }
+        AdminCommand::Meta(MetaCommand::AddVoter { node_id, addr }) => {
+            let s = client.add_voter(node_id, &addr).await?;
+            println!(
+                "node {node_id} is a voter; voters: {:?}",
+                s.meta
+                    .iter()
+                    .filter(|m| m.voter)
+                    .map(|m| m.node_id)
+                    .collect::<Vec<_>>()
+            );
+        }
+        AdminCommand::Meta(MetaCommand::Remove { node_id }) => {
+            let s = client.remove_meta_node(node_id).await?;
+            println!(
+                "node {node_id} removed; voters: {:?}",
+                s.meta
+                    .iter()
+                    .filter(|m| m.voter)
+                    .map(|m| m.node_id)
+                    .collect::<Vec<_>>()
+            );
         }
         AdminCommand::Repair(RepairCommand::Status { json }) => {
             let s = client.repair_status().await?;

@@ -359,6 +359,47 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         }
     }
 
+    // Membership: a fourth meta node joins as a voter, then leaves.
+    let meta4_port = free_port();
+    procs.spawn(
+        "meta4",
+        &[
+            "meta".to_string(),
+            "--node-id".into(),
+            "4".into(),
+            "--data-dir".into(),
+            d.join("meta4").display().to_string(),
+            "--addr".into(),
+            format!("127.0.0.1:{meta4_port}"),
+        ],
+        d,
+    );
+    let voters = |s: &serde_json::Value| {
+        s["meta"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["voter"] == true)
+            .count()
+    };
+    let added = admin_cmd(
+        admin_ports[0],
+        &[
+            "meta",
+            "add-voter",
+            "--node-id",
+            "4",
+            "--addr",
+            &format!("127.0.0.1:{meta4_port}"),
+        ],
+    );
+    assert!(added.contains("node 4 is a voter"), "{added}");
+    assert_eq!(voters(&admin_status(admin_ports[1])), 4);
+    let removed = admin_cmd(admin_ports[0], &["meta", "remove", "4"]);
+    assert!(removed.contains("node 4 removed"), "{removed}");
+    assert_eq!(voters(&admin_status(admin_ports[1])), 3);
+    procs.kill("meta4");
+
     // The cluster status names the leader and the three live storage nodes.
     let status = admin_status(admin_ports[0]);
     let leader = status["leader_id"].as_u64().expect("a leader");
@@ -502,6 +543,11 @@ fn admin_status(admin_port: u16) -> serde_json::Value {
 
 /// `tessera admin ARGS` against a gateway's admin API, its JSON output.
 fn admin_json(admin_port: u16, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&admin_cmd(admin_port, args)).unwrap()
+}
+
+/// `tessera admin ARGS` against a gateway's admin API, its output.
+fn admin_cmd(admin_port: u16, args: &[&str]) -> String {
     let endpoint = format!("http://127.0.0.1:{admin_port}");
     let out = Command::new(BIN)
         .args(["admin", "--endpoint", &endpoint])
@@ -515,5 +561,5 @@ fn admin_json(admin_port: u16, args: &[&str]) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

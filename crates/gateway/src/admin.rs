@@ -93,6 +93,14 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, ["v1", "keys"]) => list_keys(&gw).await,
         (&Method::GET, ["v1", "cluster"]) => cluster_status(&gw).await,
+        (&Method::POST, ["v1", "meta", "voters"]) => add_voter(&gw, incoming).await,
+        (&Method::DELETE, ["v1", "meta", "nodes", id]) => match id.parse::<u64>() {
+            Ok(id) => match gw.engine.meta().remove_meta_node(id).await {
+                Ok(_) => cluster_status(&gw).await,
+                Err(e) => fail(StatusCode::BAD_REQUEST, &e.to_string()),
+            },
+            Err(_) => fail(StatusCode::BAD_REQUEST, "the node id must be a number"),
+        },
         (&Method::GET, ["v1", "repair"]) => match gw.workers.get() {
             Some(w) => json(StatusCode::OK, &w.status()),
             None => fail(
@@ -162,6 +170,40 @@ pub struct ClusterStatus {
     pub last_applied_index: u64,
     pub meta: Vec<MetaMember>,
     pub storage: Vec<StorageNodeStatus>,
+}
+
+/// `POST /v1/meta/voters` body.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct AddVoterRequest {
+    pub node_id: u64,
+    pub addr: String,
+}
+
+async fn add_voter(gw: &Gateway, incoming: Incoming) -> Response<Body> {
+    use http_body_util::BodyExt;
+    let bytes = match http_body_util::Limited::new(incoming, 64 * 1024)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "request body unreadable or too large",
+            )
+        }
+    };
+    let req: AddVoterRequest = match serde_json::from_slice(&bytes) {
+        Ok(r) => r,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
+    };
+    match gw.engine.meta().add_voter(req.node_id, &req.addr).await {
+        Ok(_) => {
+            tracing::info!(node_id = req.node_id, addr = %req.addr, "meta voter added");
+            cluster_status(gw).await
+        }
+        Err(e) => fail(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
 }
 
 async fn cluster_status(gw: &Gateway) -> Response<Body> {

@@ -5,7 +5,9 @@ use crate::{Error, Result};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tessera_proto::meta::v1::{ReadRequest, StatusReply, StatusRequest, WriteRequest};
+use tessera_proto::meta::v1::{
+    AddVoterRequest, ReadRequest, RemoveNodeRequest, StatusReply, StatusRequest, WriteRequest,
+};
 use tessera_types::codec;
 use tessera_types::meta::{Command, CommandResult, Query, QueryResult};
 use tokio::time::Instant;
@@ -94,6 +96,22 @@ impl MetaClient {
     /// The Raft status as seen by the first node that answers.
     pub async fn status(&self) -> Result<StatusReply> {
         self.call(|mut c| async move { c.status(StatusRequest {}).await })
+            .await
+    }
+
+    /// Adds a voter to the metadata group (sent to the leader).
+    pub async fn add_voter(&self, node_id: u64, addr: &str) -> Result<StatusReply> {
+        let addr = addr.to_string();
+        self.call(|mut c| {
+            let addr = addr.clone();
+            async move { c.add_voter(AddVoterRequest { node_id, addr }).await }
+        })
+        .await
+    }
+
+    /// Removes a node from the metadata group (sent to the leader).
+    pub async fn remove_meta_node(&self, node_id: u64) -> Result<StatusReply> {
+        self.call(|mut c| async move { c.remove_node(RemoveNodeRequest { node_id }).await })
             .await
     }
 

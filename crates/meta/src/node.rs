@@ -139,6 +139,69 @@ impl MetaNode {
         }
     }
 
+    /// Adds `id` at `addr` as a voter: it joins as a learner, catches up
+    /// with the log, then becomes a voter. Leader only.
+    pub async fn add_voter(&self, id: NodeId, addr: String) -> Result<()> {
+        match self.raft.add_learner(id, Node::new(addr), true).await {
+            Ok(_) => {}
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
+                return Err(self.forward_error(f.leader_id, f.leader_node))
+            }
+            Err(e) => return Err(Error::Unavailable(e.to_string())),
+        }
+        let mut voters = self.voters();
+        voters.insert(id);
+        self.change_voters(voters).await
+    }
+
+    /// Removes `id` from the group (voter or learner). Leader only.
+    pub async fn remove_node(&self, id: NodeId) -> Result<()> {
+        let mut voters = self.voters();
+        if !voters.remove(&id) && !self.members().contains(&id) {
+            return Err(Error::Config(format!("node {id} is not a member")));
+        }
+        if voters.is_empty() {
+            return Err(Error::Config("cannot remove the last voter".into()));
+        }
+        self.change_voters(voters).await
+    }
+
+    fn voters(&self) -> std::collections::BTreeSet<NodeId> {
+        self.raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .voter_ids()
+            .collect()
+    }
+
+    fn members(&self) -> std::collections::BTreeSet<NodeId> {
+        self.raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .nodes()
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    async fn change_voters(&self, voters: std::collections::BTreeSet<NodeId>) -> Result<()> {
+        tracing::info!(
+            node_id = self.id(),
+            ?voters,
+            "changing the meta group's voters"
+        );
+        match self.raft.change_membership(voters, false).await {
+            Ok(_) => Ok(()),
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
+                Err(self.forward_error(f.leader_id, f.leader_node))
+            }
+            Err(e) => Err(Error::Unavailable(e.to_string())),
+        }
+    }
+
     /// Answers `q` from the state machine; with `linearizable`, only after
     /// confirming leadership and applying everything committed before it.
     pub async fn read(&self, q: Query, linearizable: bool) -> Result<QueryResult> {

@@ -5,7 +5,8 @@ use crate::MetaNode;
 use std::sync::Arc;
 use tessera_proto::meta::v1::meta_server;
 use tessera_proto::meta::v1::{
-    ReadReply, ReadRequest, StatusReply, StatusRequest, WriteReply, WriteRequest,
+    AddVoterRequest, ReadReply, ReadRequest, RemoveNodeRequest, StatusReply, StatusRequest,
+    WriteReply, WriteRequest,
 };
 use tessera_types::meta::{Command, Query};
 use tonic::{Request, Response, Status};
@@ -46,6 +47,34 @@ impl meta_server::Meta for MetaService {
         &self,
         _request: Request<StatusRequest>,
     ) -> Result<Response<StatusReply>, Status> {
+        Ok(Response::new(self.node.status()))
+    }
+
+    async fn add_voter(
+        &self,
+        request: Request<AddVoterRequest>,
+    ) -> Result<Response<StatusReply>, Status> {
+        let req = request.into_inner();
+        if req.node_id == 0 || !req.addr.contains(':') {
+            return Err(Status::invalid_argument(
+                "node_id must be > 0 and addr HOST:PORT",
+            ));
+        }
+        self.node
+            .add_voter(req.node_id, req.addr)
+            .await
+            .map_err(|e| status_from_error(self.node.id(), e))?;
+        Ok(Response::new(self.node.status()))
+    }
+
+    async fn remove_node(
+        &self,
+        request: Request<RemoveNodeRequest>,
+    ) -> Result<Response<StatusReply>, Status> {
+        self.node
+            .remove_node(request.into_inner().node_id)
+            .await
+            .map_err(|e| status_from_error(self.node.id(), e))?;
         Ok(Response::new(self.node.status()))
     }
 }

@@ -51,6 +51,8 @@ pub(crate) fn status_from_error(node_id: u64, e: Error) -> Status {
             status
         }
         Error::Unavailable(msg) | Error::Timeout(msg) => Status::unavailable(msg),
+        // Refused membership changes: the operator's request, not a fault.
+        Error::Config(msg) => Status::failed_precondition(msg),
         other => {
             tracing::error!(node_id, error = %other, "meta request failed");
             Status::internal("internal metadata error")
