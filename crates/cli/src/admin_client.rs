@@ -91,23 +91,36 @@ impl AdminClient {
         anyhow::anyhow!("admin API answered {status}: {msg}")
     }
 
-    /// GETs `path` and parses its JSON answer.
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let (status, body) = self.call(http::Method::GET, path, Vec::new()).await?;
+    /// Sends a request and returns the body of a successful answer (an
+    /// error carrying the API's message otherwise).
+    async fn request(&self, method: http::Method, path: &str, body: Vec<u8>) -> Result<Bytes> {
+        let (status, body) = self.call(method, path, body).await?;
         if !status.is_success() {
             return Err(Self::error(status, &body));
         }
-        Ok(serde_json::from_slice(&body)?)
+        Ok(body)
+    }
+
+    /// As [`Self::request`], parsing the answer as JSON.
+    async fn request_json<T: serde::de::DeserializeOwned>(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T> {
+        Ok(serde_json::from_slice(
+            &self.request(method, path, body).await?,
+        )?)
+    }
+
+    /// GETs `path` and parses its JSON answer.
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.request_json(http::Method::GET, path, Vec::new()).await
     }
 
     pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<KeyInfo> {
-        let (status, body) = self
-            .call(http::Method::POST, "/v1/keys", serde_json::to_vec(req)?)
-            .await?;
-        if !status.is_success() {
-            return Err(Self::error(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        self.request_json(http::Method::POST, "/v1/keys", serde_json::to_vec(req)?)
+            .await
     }
 
     pub async fn add_voter(&self, node_id: u64, addr: &str) -> Result<ClusterStatus> {
@@ -115,27 +128,14 @@ impl AdminClient {
             node_id,
             addr: addr.to_string(),
         })?;
-        let (status, body) = self
-            .call(http::Method::POST, "/v1/meta/voters", body)
-            .await?;
-        if !status.is_success() {
-            return Err(Self::error(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        self.request_json(http::Method::POST, "/v1/meta/voters", body)
+            .await
     }
 
     pub async fn remove_meta_node(&self, node_id: u64) -> Result<ClusterStatus> {
-        let (status, body) = self
-            .call(
-                http::Method::DELETE,
-                &format!("/v1/meta/nodes/{node_id}"),
-                Vec::new(),
-            )
-            .await?;
-        if !status.is_success() {
-            return Err(Self::error(status, &body));
-        }
-        Ok(serde_json::from_slice(&body)?)
+        let path = format!("/v1/meta/nodes/{node_id}");
+        self.request_json(http::Method::DELETE, &path, Vec::new())
+            .await
     }
 
     pub async fn cluster_status(&self) -> Result<ClusterStatus> {
@@ -152,16 +152,9 @@ impl AdminClient {
     }
 
     pub async fn delete_key(&self, access_key_id: &str) -> Result<()> {
-        let (status, body) = self
-            .call(
-                http::Method::DELETE,
-                &format!("/v1/keys/{access_key_id}"),
-                Vec::new(),
-            )
+        let path = format!("/v1/keys/{access_key_id}");
+        self.request(http::Method::DELETE, &path, Vec::new())
             .await?;
-        if !status.is_success() {
-            return Err(Self::error(status, &body));
-        }
         Ok(())
     }
 }

@@ -226,35 +226,17 @@ async fn separate_processes_survive_meta_and_storage_loss() {
     // Gateways on any free ports, announced on their first line of output.
     let mut gw_ports = Vec::new();
     let mut admin_ports = Vec::new();
-    for i in 0..2 {
-        let mut args: Vec<String> = vec![
-            "gateway".into(),
-            "--config".into(),
-            config.clone(),
-            "--meta".into(),
-            meta_list.clone(),
-            "--s3-addr".into(),
-            "127.0.0.1:0".into(),
-            "--admin-addr".into(),
-            "127.0.0.1:0".into(),
-        ];
-        if i == 0 {
-            args.push("--workers".into());
-        }
-        let lines = procs.spawn(&format!("gateway{}", i + 1), &args, d);
-        let banner = lines
-            .recv_timeout(Duration::from_secs(60))
-            .expect("gateway start-up line");
-        let port_after = |marker: &str| -> u16 {
-            let rest = &banner[banner.find(marker).expect("address in banner") + marker.len()..];
-            rest.split(|c: char| !c.is_ascii_digit())
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        };
-        gw_ports.push(port_after("S3 on http://127.0.0.1:"));
-        admin_ports.push(port_after("admin on http://127.0.0.1:"));
+    for i in 1..=2 {
+        let (s3, admin) = start_gateway(
+            &mut procs,
+            &format!("gateway{i}"),
+            d,
+            &config,
+            &meta_list,
+            i == 1,
+        );
+        gw_ports.push(s3);
+        admin_ports.push(admin);
     }
     // Ready: each gateway sees the three storage nodes in the cluster map.
     for port in admin_ports.iter().copied() {
@@ -300,30 +282,7 @@ async fn separate_processes_survive_meta_and_storage_loss() {
     // SIGKILL a gateway in the middle of a PUT: either the PUT was
     // acknowledged and the object reads back exact, or it was not and no
     // partial object is visible.
-    let lines = procs.spawn(
-        "gateway3",
-        &[
-            "gateway".to_string(),
-            "--config".into(),
-            config.clone(),
-            "--meta".into(),
-            meta_list.clone(),
-            "--s3-addr".into(),
-            "127.0.0.1:0".into(),
-            "--admin-addr".into(),
-            "127.0.0.1:0".into(),
-        ],
-        d,
-    );
-    let banner = lines
-        .recv_timeout(Duration::from_secs(60))
-        .expect("gateway3 start-up line");
-    let port: u16 = banner["Tessera gateway: S3 on http://127.0.0.1:".len()..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (port, _) = start_gateway(&mut procs, "gateway3", d, &config, &meta_list, false);
     let doomed = client(port);
     let big = data(40_000_000, 9);
     let put = tokio::spawn({
@@ -534,6 +493,51 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         eventually(Duration::from_secs(60), || get(&b, "tiny")).await,
         objects[0].1
     );
+}
+
+/// Starts `tessera gateway` on free ports; returns its S3 and admin ports,
+/// read from its start-up line.
+fn start_gateway(
+    procs: &mut Procs,
+    name: &str,
+    dir: &std::path::Path,
+    config: &str,
+    meta_list: &str,
+    workers: bool,
+) -> (u16, u16) {
+    let mut args: Vec<String> = [
+        "gateway",
+        "--config",
+        config,
+        "--meta",
+        meta_list,
+        "--s3-addr",
+        "127.0.0.1:0",
+        "--admin-addr",
+        "127.0.0.1:0",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    if workers {
+        args.push("--workers".into());
+    }
+    let banner = procs
+        .spawn(name, &args, dir)
+        .recv_timeout(Duration::from_secs(60))
+        .expect("gateway start-up line");
+    let port_after = |marker: &str| -> u16 {
+        let rest = &banner[banner.find(marker).expect("address in banner") + marker.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (
+        port_after("S3 on http://127.0.0.1:"),
+        port_after("admin on http://127.0.0.1:"),
+    )
 }
 
 /// `tessera admin cluster status --json` against a gateway's admin API.

@@ -172,6 +172,25 @@ pub struct ClusterStatus {
     pub storage: Vec<StorageNodeStatus>,
 }
 
+/// Reads a JSON request body of at most 64 KiB; a 400 response otherwise.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    incoming: Incoming,
+) -> Result<T, Box<Response<Body>>> {
+    use http_body_util::BodyExt;
+    let bytes = http_body_util::Limited::new(incoming, 64 * 1024)
+        .collect()
+        .await
+        .map_err(|_| {
+            Box::new(fail(
+                StatusCode::BAD_REQUEST,
+                "request body unreadable or too large",
+            ))
+        })?
+        .to_bytes();
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Box::new(fail(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}"))))
+}
+
 /// `POST /v1/meta/voters` body.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct AddVoterRequest {
@@ -180,22 +199,9 @@ pub struct AddVoterRequest {
 }
 
 async fn add_voter(gw: &Gateway, incoming: Incoming) -> Response<Body> {
-    use http_body_util::BodyExt;
-    let bytes = match http_body_util::Limited::new(incoming, 64 * 1024)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "request body unreadable or too large",
-            )
-        }
-    };
-    let req: AddVoterRequest = match serde_json::from_slice(&bytes) {
+    let req: AddVoterRequest = match read_json(incoming).await {
         Ok(r) => r,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
+        Err(r) => return *r,
     };
     match gw.engine.meta().add_voter(req.node_id, &req.addr).await {
         Ok(_) => {
@@ -302,22 +308,9 @@ fn valid_key_part(s: &str, min: usize) -> bool {
 }
 
 async fn create_key(gw: &Gateway, incoming: Incoming) -> Response<Body> {
-    use http_body_util::BodyExt;
-    let bytes = match http_body_util::Limited::new(incoming, 64 * 1024)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "request body unreadable or too large",
-            )
-        }
-    };
-    let req: CreateKeyRequest = match serde_json::from_slice(&bytes) {
+    let req: CreateKeyRequest = match read_json(incoming).await {
         Ok(r) => r,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
+        Err(r) => return *r,
     };
     if req.name.trim().is_empty() || req.name.len() > 128 {
         return fail(StatusCode::BAD_REQUEST, "name must be 1 to 128 characters");
