@@ -89,16 +89,12 @@ impl Engine {
                 };
                 round.push(async move {
                     let result = match client {
-                        Some(c) => c.get_shard(id).await.map_err(|e| e.to_string()),
+                        Some(c) => c
+                            .get_shard_expecting(id, expected)
+                            .await
+                            .map_err(|e| e.to_string()),
                         None => Err(format!("node {node} unknown")),
                     };
-                    let result = result.and_then(|data| {
-                        if tessera_erasure::shard_hash(&data) == expected {
-                            Ok(data)
-                        } else {
-                            Err("blake3 mismatch".to_string())
-                        }
-                    });
                     (index, node, result)
                 });
             }

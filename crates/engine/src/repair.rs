@@ -55,9 +55,9 @@ impl Engine {
             };
             reads.push(async move {
                 let c = client?;
-                match c.get_shard(id).await {
-                    Ok(data) if tessera_erasure::shard_hash(&data) == expected => None,
-                    Ok(_) | Err(tessera_storage_client::Error::Corrupt(_)) => Some(index),
+                match c.get_shard_expecting(id, expected).await {
+                    Ok(_) => None,
+                    Err(tessera_storage_client::Error::Corrupt(_)) => Some(index),
                     // A missing file on a live node is as bad as a corrupt one.
                     Err(tessera_storage_client::Error::NotFound) => Some(index),
                     Err(_) => None,

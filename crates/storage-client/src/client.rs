@@ -127,12 +127,28 @@ impl StorageClient {
     /// [`Error::Corrupt`]).
     #[tracing::instrument(level = "debug", skip(self), fields(addr = %self.addr))]
     pub async fn get_shard(&self, id: ShardId) -> Result<Bytes> {
+        self.fetch(id, None).await
+    }
+
+    /// As [`Self::get_shard`], and the bytes must also hash to `expected`
+    /// (the hash recorded in metadata): one hashing checks both.
+    pub async fn get_shard_expecting(&self, id: ShardId, expected: [u8; 32]) -> Result<Bytes> {
+        self.fetch(id, Some(expected)).await
+    }
+
+    async fn fetch(&self, id: ShardId, expected: Option<[u8; 32]>) -> Result<Bytes> {
         let req = GetShardRequest {
             shard: Some(id.into()),
         };
         let mut grpc = self.grpc.clone();
         let reply = self.call(grpc.get_shard(self.request(req))).await?;
         let actual = blake3::hash(&reply.data);
+        if expected.is_some_and(|e| &e != actual.as_bytes()) {
+            return Err(Error::Corrupt(format!(
+                "shard {id} from {}: does not match the hash in metadata",
+                self.addr
+            )));
+        }
         if reply.blake3.as_ref() != actual.as_bytes() {
             tracing::warn!(shard = %id, addr = %self.addr, "shard received with a wrong hash");
             return Err(Error::Corrupt(format!(

@@ -152,3 +152,33 @@ async fn errors_map_to_grpc_codes() {
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
 }
+
+/// A shard that is intact on its node but not the one metadata records
+/// (stale) is refused when the caller gives the expected hash.
+#[tokio::test]
+async fn get_shard_expecting_checks_the_metadata_hash() {
+    let mut server = start().await;
+    let client = StorageClient::connect_lazy(&server.addr).unwrap();
+    let id = shard(3);
+    let data = b"current bytes".to_vec();
+    client
+        .put_shard(id, Bytes::from(data.clone()), hash(&data))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get_shard_expecting(id, hash(&data)).await.unwrap(),
+        data
+    );
+    assert!(matches!(
+        client
+            .get_shard_expecting(id, hash(b"what metadata expects"))
+            .await,
+        Err(Error::Corrupt(_))
+    ));
+    assert!(matches!(
+        client.get_shard_expecting(shard(0), hash(&data)).await,
+        Err(Error::NotFound)
+    ));
+    server.stop.take().unwrap().send(()).unwrap();
+    server.task.await.unwrap().unwrap();
+}
