@@ -52,22 +52,10 @@ pub(crate) async fn get_object(gw: &Arc<Gateway>, ctx: &ReqCtx, head: bool) -> H
         return Ok(r);
     }
 
-    let part_number = match ctx.query("partNumber") {
-        None => None,
-        Some(p) => Some(
-            p.parse::<u32>()
-                .ok()
-                .filter(|n| (1..=10_000).contains(n))
-                .ok_or_else(|| {
-                    S3Error::with_message(
-                        S3ErrorCode::InvalidArgument,
-                        "Part number must be an integer between 1 and 10000, inclusive",
-                    )
-                    .extra("ArgumentName", "partNumber")
-                    .extra("ArgumentValue", p)
-                })?,
-        ),
-    };
+    let part_number = ctx
+        .query("partNumber")
+        .map(super::multipart::parse_part_number)
+        .transpose()?;
     let range_header = ctx.header("range");
     if part_number.is_some() && range_header.is_some() {
         return Err(S3Error::with_message(

@@ -60,7 +60,11 @@ async fn load_upload(gw: &Gateway, ctx: &ReqCtx) -> Result<UploadRecord, ApiErro
 }
 
 fn part_number(ctx: &ReqCtx) -> Result<u32, S3Error> {
-    let raw = ctx.query("partNumber").unwrap_or_default();
+    parse_part_number(ctx.query("partNumber").unwrap_or_default())
+}
+
+/// A `partNumber` parameter: 1 to 10000 (InvalidArgument otherwise).
+pub(crate) fn parse_part_number(raw: &str) -> Result<u32, S3Error> {
     raw.parse::<u32>()
         .ok()
         .filter(|n| (1..=MAX_PARTS).contains(n))
