@@ -18,7 +18,7 @@ declare -A allowed=(
   [engine]="types erasure meta-client storage-client util"
   [workers]="types engine meta-client util"
   [gateway]="types s3-protocol engine util"
-  [cli]="types util meta meta-client storage storage-client gateway engine workers s3-protocol"
+  [cli]="types util proto meta meta-client storage storage-client gateway engine workers s3-protocol"
   [test-harness]="*"
 )
 

@@ -67,20 +67,7 @@ pub async fn get(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// Deterministic pseudo-random bytes.
-pub fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+pub use tessera_test_harness::data;
 
 pub fn md5_hex(b: &[u8]) -> String {
     use md5::Digest;

@@ -9,6 +9,7 @@ use tessera_cli::admin_client::{AdminClient, ENV_ENDPOINT};
 use tessera_cli::credentials::{self, Origin};
 use tessera_cli::{roles, server};
 use tessera_gateway::admin::CreateKeyRequest;
+use tessera_proto::Transport;
 use tessera_util::Config;
 
 #[derive(Parser)]
@@ -320,7 +321,15 @@ async fn run_meta(args: MetaArgs) -> Result<()> {
     let mut tasks = Vec::new();
     let listener = roles::bind(cfg.meta.addr, "metadata node").await?;
     let addr = listener.local_addr()?;
-    let meta = roles::start_meta(&cfg, data_dir, listener, &stop, &mut tasks).await?;
+    let meta = roles::start_meta(
+        &cfg,
+        data_dir,
+        listener,
+        &Transport::tcp(),
+        &stop,
+        &mut tasks,
+    )
+    .await?;
     println!(
         "Tessera metadata node {} listening on {addr}",
         cfg.meta.node_id
@@ -397,8 +406,16 @@ async fn run_gateway(args: GatewayArgs) -> Result<()> {
     let meta = meta_client(&cfg)?;
     let (trigger, stop) = tessera_util::shutdown::channel();
     let mut tasks = Vec::new();
-    let addrs =
-        roles::start_gateway(&cfg, meta, root, cfg.gateway.workers, &stop, &mut tasks).await?;
+    let addrs = roles::start_gateway(
+        &cfg,
+        meta,
+        root,
+        cfg.gateway.workers,
+        &Transport::tcp(),
+        &stop,
+        &mut tasks,
+    )
+    .await?;
     println!(
         "Tessera gateway: S3 on http://{}, admin on http://{}",
         addrs.s3, addrs.admin
@@ -412,7 +429,7 @@ fn meta_client(cfg: &Config) -> Result<tessera_engine::MetaClient> {
         !cfg.meta_endpoints.is_empty(),
         "no metadata nodes given: use --meta HOST:PORT (or TESSERA_META_ENDPOINTS, or meta_endpoints in the config file)"
     );
-    roles::meta_client(cfg.meta_endpoints.clone())
+    roles::meta_client(cfg.meta_endpoints.clone(), &Transport::tcp())
 }
 
 /// Runs until SIGINT or SIGTERM, then stops the tasks (each given 15 s).

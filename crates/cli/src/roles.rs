@@ -10,6 +10,7 @@ use std::time::Duration;
 use tessera_engine::{Engine, MetaClient};
 use tessera_gateway::{Gateway, RootCredentials};
 use tessera_meta::{MetaConfig, MetaNode};
+use tessera_proto::Transport;
 use tessera_storage::{StorageConfig, StorageNode};
 use tessera_storage_client::StoragePool;
 use tessera_types::{now_millis, NodeInfo, NodeState};
@@ -27,8 +28,9 @@ pub const GATEWAY_META_CALL: Duration = Duration::from_secs(4);
 pub const GATEWAY_META_OVERALL: Duration = Duration::from_secs(8);
 
 /// A metadata client for a gateway or storage node.
-pub fn meta_client(endpoints: Vec<String>) -> Result<MetaClient> {
-    Ok(MetaClient::new(endpoints)?.with_timeout(GATEWAY_META_CALL, GATEWAY_META_OVERALL))
+pub fn meta_client(endpoints: Vec<String>, transport: &Transport) -> Result<MetaClient> {
+    Ok(MetaClient::with_transport(endpoints, transport.clone())?
+        .with_timeout(GATEWAY_META_CALL, GATEWAY_META_OVERALL))
 }
 
 pub async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
@@ -42,6 +44,7 @@ pub async fn start_meta(
     cfg: &Config,
     data_dir: PathBuf,
     listener: TcpListener,
+    transport: &Transport,
     stop: &Shutdown,
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> Result<Arc<MetaNode>> {
@@ -63,6 +66,7 @@ pub async fn start_meta(
         advertise_addr: advertise,
         bootstrap: cfg.meta.bootstrap,
         initial_members,
+        transport: transport.clone(),
         ..MetaConfig::default()
     })
     .await
@@ -155,10 +159,15 @@ pub async fn start_gateway(
     meta: MetaClient,
     root: RootCredentials,
     workers: bool,
+    transport: &Transport,
     stop: &Shutdown,
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> Result<GatewayAddrs> {
-    let engine = Engine::new(meta, StoragePool::new(), &cfg.engine)?;
+    let engine = Engine::new(
+        meta,
+        StoragePool::new().with_transport(transport.clone()),
+        &cfg.engine,
+    )?;
     engine
         .refresh_nodes()
         .await

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tessera_gateway::RootCredentials;
 use tessera_meta::MetaNode;
+use tessera_proto::Transport;
 use tessera_util::shutdown::{self, ShutdownTrigger};
 use tessera_util::Config;
 use tokio::task::JoinHandle;
@@ -60,6 +61,7 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
         &meta_cfg,
         data_dir.join("meta"),
         listener,
+        &Transport::tcp(),
         &stop,
         &mut tasks,
     )
@@ -67,7 +69,7 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
     meta.wait_for_leader(Duration::from_secs(30))
         .await
         .context("the metadata node did not elect itself leader")?;
-    let meta_client = roles::meta_client(vec![meta_addr.to_string()])?;
+    let meta_client = roles::meta_client(vec![meta_addr.to_string()], &Transport::tcp())?;
 
     // Storage nodes, one per sub-directory, each its own failure domain.
     let heartbeat = Duration::from_secs(cfg.storage.heartbeat_secs);
@@ -88,8 +90,16 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
     }
 
     // The gateway and the workers.
-    let addrs =
-        roles::start_gateway(cfg, meta_client, root.clone(), true, &stop, &mut tasks).await?;
+    let addrs = roles::start_gateway(
+        cfg,
+        meta_client,
+        root.clone(),
+        true,
+        &Transport::tcp(),
+        &stop,
+        &mut tasks,
+    )
+    .await?;
     info!(s3_addr = %addrs.s3, admin_addr = %addrs.admin, data_dir = %data_dir.display(), "tessera server started");
     Ok(RunningServer {
         s3_addr: addrs.s3,

@@ -76,6 +76,22 @@ impl Engine {
             .collect()
     }
 
+    /// Nodes marked up whose heartbeat is late: not chosen while enough live
+    /// nodes exist, but tried when too few do (heartbeats stall while the
+    /// metadata group elects a leader, though the nodes are fine).
+    pub(crate) fn late_candidates(&self) -> Vec<Candidate> {
+        let now = now_millis();
+        self.pool
+            .nodes()
+            .into_iter()
+            .filter(|n| n.state == NodeState::Up && !self.is_live(n, now))
+            .map(|n| Candidate {
+                id: n.id,
+                zone: n.zone,
+            })
+            .collect()
+    }
+
     /// Every storage node of the cluster map, and whether it is live.
     pub fn storage_nodes(&self) -> Vec<(NodeInfo, bool)> {
         let now = now_millis();

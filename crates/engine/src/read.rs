@@ -7,8 +7,13 @@ use futures::stream::{self, FuturesUnordered};
 use futures::StreamExt;
 use std::ops::Range;
 use std::sync::Arc;
+use std::time::Duration;
 use tessera_types::{BlockRef, Segment, ShardId};
-use tracing::warn;
+use tracing::{debug, warn};
+
+/// How long shard reads may be outstanding before more shards are read in
+/// their place (a hedge against a node that stopped answering).
+const HEDGE_AFTER: Duration = Duration::from_millis(500);
 
 /// One piece of a read: a segment and the byte range wanted from it.
 enum Piece {
@@ -73,46 +78,67 @@ impl Engine {
             (down, *i >= k, *i)
         });
         let mut order = order.into_iter();
-        // First round: k shards; later rounds: as many as are still missing.
+        let read = |index: usize| {
+            let r = block.shards[index].as_ref();
+            let node = r.map(|r| r.node).unwrap_or_default();
+            let client = r.and_then(|r| self.pool.get(r.node));
+            let expected = r.map(|r| r.blake3).unwrap_or_default();
+            let id = ShardId {
+                block: block.id,
+                index: index as u8,
+            };
+            async move {
+                let result = match client {
+                    Some(c) => c
+                        .get_shard_expecting(id, expected)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    None => Err(format!("node {node} unknown")),
+                };
+                (index, node, result)
+            }
+        };
+        // k reads at first; another shard for each that fails, and for each
+        // still outstanding after HEDGE_AFTER (a node that stopped answering
+        // before the cluster noticed must not stall the read until its
+        // deadline). The first k good shards win.
+        let mut inflight = FuturesUnordered::new();
+        inflight.extend(order.by_ref().take(k).map(read));
+        let hedge = tokio::time::sleep(HEDGE_AFTER);
+        tokio::pin!(hedge);
         while good < k {
-            let mut round = FuturesUnordered::new();
-            for index in order.by_ref().take(k - good) {
-                let Some(r) = &block.shards[index] else {
-                    continue;
-                };
-                let client = self.pool.get(r.node);
-                let expected = r.blake3;
-                let node = r.node;
-                let id = ShardId {
-                    block: block.id,
-                    index: index as u8,
-                };
-                round.push(async move {
-                    let result = match client {
-                        Some(c) => c
-                            .get_shard_expecting(id, expected)
-                            .await
-                            .map_err(|e| e.to_string()),
-                        None => Err(format!("node {node} unknown")),
-                    };
-                    (index, node, result)
-                });
+            if inflight.is_empty() {
+                match order.next() {
+                    Some(i) => inflight.push(read(i)),
+                    None => break,
+                }
             }
-            if round.is_empty() {
-                break;
-            }
-            while let Some((index, node, result)) = round.next().await {
-                match result {
+            tokio::select! {
+                Some((index, node, result)) = inflight.next() => match result {
                     Ok(data) if data.len() as u64 == block.shard_len => {
                         shards[index] = Some(data);
                         good += 1;
                     }
-                    Ok(data) => failures.push(format!(
-                        "shard {index} on node {node}: length {} != {}",
-                        data.len(),
-                        block.shard_len
-                    )),
-                    Err(e) => failures.push(format!("shard {index} on node {node}: {e}")),
+                    Ok(data) => {
+                        failures.push(format!(
+                            "shard {index} on node {node}: length {} != {}",
+                            data.len(),
+                            block.shard_len
+                        ));
+                        inflight.extend(order.next().map(read));
+                    }
+                    Err(e) => {
+                        failures.push(format!("shard {index} on node {node}: {e}"));
+                        inflight.extend(order.next().map(read));
+                    }
+                },
+                _ = &mut hedge => {
+                    let extra = inflight.len().min(k - good);
+                    if extra > 0 {
+                        debug!(block = %block.id, extra, "shard reads slow, reading more shards");
+                    }
+                    inflight.extend(order.by_ref().take(extra).map(read));
+                    hedge.as_mut().reset(tokio::time::Instant::now() + HEDGE_AFTER);
                 }
             }
         }

@@ -6,9 +6,14 @@ use bytes::{Bytes, BytesMut};
 use futures::stream::{FuturesOrdered, FuturesUnordered};
 use futures::StreamExt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tessera_erasure::{placement, Codec};
 use tessera_types::{BlockId, BlockRef, Segment, ShardId, ShardRef, StorageClass};
 use tracing::{debug, warn};
+
+/// The least time the shards of a block still outstanding get once enough
+/// shards are durable (see `store_block`).
+const STRAGGLER_GRACE: Duration = Duration::from_secs(2);
 
 /// What [`Engine::write_data`] stored: not yet part of any object until the
 /// caller commits it to meta (or gives it back with [`Engine::discard`]).
@@ -143,6 +148,16 @@ impl Engine {
             self.refresh_nodes_if_stale().await;
             nodes = placement::place(&id, &self.placement_candidates(), total);
         }
+        if nodes.len() < total {
+            // Too few nodes known live: try the late ones too; a write to a
+            // node that is really gone just fails.
+            let late: Vec<_> = self
+                .late_candidates()
+                .into_iter()
+                .filter(|c| !nodes.contains(&c.id))
+                .collect();
+            nodes.extend(placement::place(&id, &late, total - nodes.len()));
+        }
         if nodes.len() < quorum {
             return Err(Error::Unavailable(format!(
                 "{} storage nodes up, {} needed for a {}+{} block",
@@ -175,18 +190,42 @@ impl Engine {
         }
         let mut refs: Vec<Option<ShardRef>> = vec![None; total];
         let mut failures = Vec::new();
-        while let Some((index, node, result)) = puts.next().await {
+        let mut written = 0;
+        let started = Instant::now();
+        // Once `quorum` shards are durable, the others get a grace period
+        // (a node that stopped answering before the cluster noticed must not
+        // hold the PUT until its deadline); shards still outstanding then
+        // are abandoned and the block is recorded degraded, for repair.
+        let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+        loop {
+            let next = match grace.as_mut() {
+                None => puts.next().await,
+                Some(g) => tokio::select! {
+                    r = puts.next() => r,
+                    _ = g => {
+                        failures.push(format!("{} shard(s) not stored within the grace period", puts.len()));
+                        break;
+                    }
+                },
+            };
+            let Some((index, node, result)) = next else {
+                break;
+            };
             match result {
                 Ok(()) => {
                     refs[index] = Some(ShardRef {
                         node,
                         blake3: hashes[index],
-                    })
+                    });
+                    written += 1;
+                    if written == quorum && grace.is_none() {
+                        let wait = (started.elapsed() * 4).max(STRAGGLER_GRACE);
+                        grace = Some(Box::pin(tokio::time::sleep(wait)));
+                    }
                 }
                 Err(e) => failures.push(format!("shard {index} on node {node}: {e}")),
             }
         }
-        let written = refs.iter().filter(|r| r.is_some()).count();
         let block = BlockRef {
             id,
             size: size as u64,
@@ -207,6 +246,22 @@ impl Engine {
             debug!(block = %id, size, "block stored");
         }
         Ok(Segment::Block(block))
+    }
+
+    /// Gives back the data of a metadata commit that failed with `err`. Its
+    /// shards are deleted only when meta answered (the command was applied
+    /// and refused, so nothing references them); when the outcome is
+    /// unknown (a timeout, a lost leader) the command may still commit, so
+    /// the shards stay, and the orphan sweep frees them if it did not.
+    pub async fn discard_uncommitted(
+        &self,
+        segments: &[Segment],
+        err: &tessera_meta_client::Error,
+    ) {
+        match err {
+            tessera_meta_client::Error::Meta(_) => self.discard(segments).await,
+            _ => warn!(error = %err, "commit outcome unknown: keeping the written shards"),
+        }
     }
 
     /// Deletes the shards of segments that will not be committed.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tessera_proto::meta::v1::{
     AddVoterRequest, ReadRequest, RemoveNodeRequest, StatusReply, StatusRequest, WriteRequest,
 };
+use tessera_proto::Transport;
 use tessera_types::codec;
 use tessera_types::meta::{Command, CommandResult, Query, QueryResult};
 use tokio::time::Instant;
@@ -40,8 +41,17 @@ enum Next {
 impl MetaClient {
     /// Endpoints "host:port" or "http://host:port"; channels are lazy (no I/O here).
     pub fn new(endpoints: Vec<String>) -> Result<MetaClient> {
+        Self::with_transport(endpoints, Transport::tcp())
+    }
+
+    /// Like [`MetaClient::new`], opening connections through `transport`.
+    pub fn with_transport(endpoints: Vec<String>, transport: Transport) -> Result<MetaClient> {
         Ok(MetaClient {
-            endpoints: Arc::new(Endpoints::new(&endpoints, Duration::from_secs(3))?),
+            endpoints: Arc::new(Endpoints::new(
+                &endpoints,
+                Duration::from_secs(3),
+                transport,
+            )?),
             per_call: DEFAULT_PER_CALL,
             overall: DEFAULT_OVERALL,
         })
@@ -129,9 +139,13 @@ impl MetaClient {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let attempt = tokio::time::timeout(self.per_call.min(remaining), op(client)).await;
             let next = match attempt {
-                Ok(Ok(reply)) => return Ok(reply.into_inner()),
+                Ok(Ok(reply)) => {
+                    self.endpoints.mark_ok(idx);
+                    return Ok(reply.into_inner());
+                }
                 Ok(Err(status)) => self.classify(idx, &uri, status),
                 Err(_) => {
+                    self.endpoints.mark_failed(idx);
                     self.endpoints.advance(idx);
                     Next::Retry(format!("{uri}: no answer within {:?}", self.per_call))
                 }
@@ -160,14 +174,23 @@ impl MetaClient {
                     .and_then(|v| v.to_str().ok())
                     .filter(|h| !h.is_empty());
                 match hint {
+                    // A hint naming a node that just failed is stale (an
+                    // election is under way): ask another node meanwhile.
                     Some(leader) => {
-                        self.endpoints.follow_hint(leader);
+                        if !self.endpoints.follow_hint(leader) {
+                            self.endpoints.advance(idx);
+                        }
                     }
-                    None => self.endpoints.advance(idx),
+                    // No leader known there, or the node is unreachable.
+                    None => {
+                        self.endpoints.mark_failed(idx);
+                        self.endpoints.advance(idx);
+                    }
                 }
                 Next::Retry(reason)
             }
             Code::DeadlineExceeded | Code::Cancelled | Code::Unknown | Code::ResourceExhausted => {
+                self.endpoints.mark_failed(idx);
                 self.endpoints.advance(idx);
                 Next::Retry(reason)
             }

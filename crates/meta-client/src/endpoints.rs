@@ -2,17 +2,40 @@
 
 use crate::{Error, Result};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tessera_proto::meta::v1::meta_client::MetaClient as GrpcClient;
+use tessera_proto::Transport;
 use tonic::transport::{Channel, Endpoint};
 
 /// A gRPC client of one meta node.
 pub(crate) type Grpc = GrpcClient<Channel>;
 
+/// How long an endpoint that failed to answer is passed over: neither
+/// chosen when moving on, nor followed when a (possibly stale) leader hint
+/// names it, unless every endpoint failed.
+const SUSPECT_FOR: Duration = Duration::from_secs(5);
+
 struct Target {
     uri: String,
     /// Created on first use (creating a channel needs a Tokio runtime).
     client: Option<Grpc>,
+    /// When it last failed to answer.
+    failed_at: Option<Instant>,
+}
+
+impl Target {
+    fn new(uri: String) -> Target {
+        Target {
+            uri,
+            client: None,
+            failed_at: None,
+        }
+    }
+
+    fn suspect(&self, now: Instant) -> bool {
+        self.failed_at
+            .is_some_and(|t| now.saturating_duration_since(t) < SUSPECT_FOR)
+    }
 }
 
 struct State {
@@ -24,6 +47,7 @@ struct State {
 pub(crate) struct Endpoints {
     state: Mutex<State>,
     connect_timeout: Duration,
+    transport: Transport,
 }
 
 /// `host:port` -> `http://host:port`, validated.
@@ -40,7 +64,11 @@ pub(crate) fn normalize(addr: &str) -> Result<String> {
 }
 
 impl Endpoints {
-    pub(crate) fn new(addrs: &[String], connect_timeout: Duration) -> Result<Self> {
+    pub(crate) fn new(
+        addrs: &[String],
+        connect_timeout: Duration,
+        transport: Transport,
+    ) -> Result<Self> {
         if addrs.is_empty() {
             return Err(Error::InvalidEndpoint("no meta endpoints given".into()));
         }
@@ -48,7 +76,7 @@ impl Endpoints {
         for a in addrs {
             let uri = normalize(a)?;
             if !targets.iter().any(|t| t.uri == uri) {
-                targets.push(Target { uri, client: None });
+                targets.push(Target::new(uri));
             }
         }
         Ok(Endpoints {
@@ -57,6 +85,7 @@ impl Endpoints {
                 current: 0,
             }),
             connect_timeout,
+            transport,
         })
     }
 
@@ -80,7 +109,7 @@ impl Endpoints {
                 .connect_timeout(connect_timeout)
                 .tcp_nodelay(true);
             target.client = Some(
-                GrpcClient::new(endpoint.connect_lazy())
+                GrpcClient::new(self.transport.channel(&endpoint))
                     .max_decoding_message_size(tessera_proto::MAX_MESSAGE_BYTES)
                     .max_encoding_message_size(tessera_proto::MAX_MESSAGE_BYTES),
             );
@@ -92,16 +121,41 @@ impl Endpoints {
         Ok((idx, target.uri.clone(), client))
     }
 
-    /// Moves on from endpoint `failed` (if it is still the current one).
-    pub(crate) fn advance(&self, failed: usize) {
-        let mut st = self.lock();
-        if st.current == failed {
-            st.current = (failed + 1) % st.targets.len();
+    /// Records that endpoint `idx` failed to answer.
+    pub(crate) fn mark_failed(&self, idx: usize) {
+        if let Some(t) = self.lock().targets.get_mut(idx) {
+            t.failed_at = Some(Instant::now());
         }
     }
 
-    /// Makes the hinted leader current, adding it if unknown. Returns whether
-    /// the current endpoint changed.
+    /// Records that endpoint `idx` answered.
+    pub(crate) fn mark_ok(&self, idx: usize) {
+        if let Some(t) = self.lock().targets.get_mut(idx) {
+            t.failed_at = None;
+        }
+    }
+
+    /// Moves on from endpoint `from` (if it is still the current one) to the
+    /// next one that has not failed recently (or simply the next one, when
+    /// all have).
+    pub(crate) fn advance(&self, from: usize) {
+        let mut st = self.lock();
+        if st.current != from {
+            return;
+        }
+        let n = st.targets.len();
+        let now = Instant::now();
+        let next = (1..=n)
+            .map(|step| (from + step) % n)
+            .find(|&i| !st.targets[i].suspect(now))
+            .unwrap_or((from + 1) % n);
+        st.current = next;
+    }
+
+    /// Makes the hinted leader current, adding it if unknown. Returns false
+    /// (and changes nothing) when the hint is invalid or names an endpoint
+    /// that failed to answer moments ago: a follower's hint can be stale
+    /// while an election is under way.
     pub(crate) fn follow_hint(&self, hint: &str) -> bool {
         let Ok(uri) = normalize(hint) else {
             tracing::warn!(%hint, "ignoring invalid leader hint");
@@ -111,13 +165,15 @@ impl Endpoints {
         let idx = match st.targets.iter().position(|t| t.uri == uri) {
             Some(i) => i,
             None => {
-                st.targets.push(Target { uri, client: None });
+                st.targets.push(Target::new(uri));
                 st.targets.len() - 1
             }
         };
-        let changed = st.current != idx;
+        if st.targets[idx].suspect(Instant::now()) {
+            return false;
+        }
         st.current = idx;
-        changed
+        true
     }
 
     /// All endpoint URIs, current first.
@@ -139,6 +195,7 @@ mod tests {
         let eps = Endpoints::new(
             &["127.0.0.1:1".into(), "http://127.0.0.1:2".into()],
             Duration::from_secs(1),
+            Transport::tcp(),
         )
         .unwrap();
         assert_eq!(eps.uris(), vec!["http://127.0.0.1:1", "http://127.0.0.1:2"]);
@@ -149,13 +206,44 @@ mod tests {
         assert_eq!(eps.uris()[0], "http://127.0.0.1:2");
         assert!(eps.follow_hint("127.0.0.1:3"));
         assert_eq!(eps.uris()[0], "http://127.0.0.1:3");
-        assert!(!eps.follow_hint("http://127.0.0.1:3"));
+        assert!(eps.follow_hint("http://127.0.0.1:3"));
         assert_eq!(eps.uris().len(), 3);
     }
 
     #[test]
+    fn passes_over_endpoints_that_failed() {
+        let eps = Endpoints::new(
+            &[
+                "127.0.0.1:1".into(),
+                "127.0.0.1:2".into(),
+                "127.0.0.1:3".into(),
+            ],
+            Duration::from_secs(1),
+            Transport::tcp(),
+        )
+        .unwrap();
+        // :2 failed; moving on from :1 skips it.
+        eps.mark_failed(1);
+        eps.advance(0);
+        assert_eq!(eps.uris()[0], "http://127.0.0.1:3");
+        // A hint naming the failed endpoint is not followed...
+        assert!(!eps.follow_hint("127.0.0.1:2"));
+        assert_eq!(eps.uris()[0], "http://127.0.0.1:3");
+        // ...until it answers again.
+        eps.mark_ok(1);
+        assert!(eps.follow_hint("127.0.0.1:2"));
+        assert_eq!(eps.uris()[0], "http://127.0.0.1:2");
+        // When every endpoint failed, moving on still moves.
+        for i in 0..3 {
+            eps.mark_failed(i);
+        }
+        eps.advance(1);
+        assert_eq!(eps.uris()[0], "http://127.0.0.1:3");
+    }
+
+    #[test]
     fn rejects_empty_and_invalid() {
-        assert!(Endpoints::new(&[], Duration::from_secs(1)).is_err());
+        assert!(Endpoints::new(&[], Duration::from_secs(1), Transport::tcp()).is_err());
         assert!(normalize("not a uri\n").is_err());
     }
 }

@@ -26,6 +26,8 @@ pub struct MetaConfig {
     /// Log entries kept behind a snapshot, so that a slightly lagging
     /// follower catches up by replication rather than by a snapshot transfer.
     pub snapshot_keep_logs: u64,
+    /// How Raft connections to the other meta nodes are opened.
+    pub transport: tessera_proto::Transport,
 }
 
 impl Default for MetaConfig {
@@ -40,6 +42,7 @@ impl Default for MetaConfig {
             election_timeout_ms: 1000,
             snapshot_logs_since_last: 5000,
             snapshot_keep_logs: 1000,
+            transport: tessera_proto::Transport::tcp(),
         }
     }
 }

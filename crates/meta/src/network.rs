@@ -17,17 +17,19 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::time::Duration;
 use tessera_proto::meta::v1::raft_client::RaftClient;
 use tessera_proto::meta::v1::RaftMessage;
+use tessera_proto::Transport;
 use tessera_types::codec;
 use tonic::transport::{Channel, Endpoint};
 
 /// Creates one [`NetworkClient`] per replication target.
 pub struct NetworkFactory {
     node_id: NodeId,
+    transport: Transport,
 }
 
 impl NetworkFactory {
-    pub(crate) fn new(node_id: NodeId) -> Self {
-        NetworkFactory { node_id }
+    pub(crate) fn new(node_id: NodeId, transport: Transport) -> Self {
+        NetworkFactory { node_id, transport }
     }
 }
 
@@ -39,6 +41,7 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
             from: self.node_id,
             target,
             addr: node.addr.clone(),
+            transport: self.transport.clone(),
             client: None,
         }
     }
@@ -54,6 +57,7 @@ pub struct NetworkClient {
     from: NodeId,
     target: NodeId,
     addr: String,
+    transport: Transport,
     client: Option<RaftClient<Channel>>,
 }
 
@@ -83,7 +87,7 @@ impl NetworkClient {
             })?
             .connect_timeout(Duration::from_secs(2))
             .tcp_nodelay(true);
-        let client = RaftClient::new(endpoint.connect_lazy())
+        let client = RaftClient::new(self.transport.channel(&endpoint))
             .max_decoding_message_size(tessera_proto::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(tessera_proto::MAX_MESSAGE_BYTES);
         self.client = Some(client.clone());

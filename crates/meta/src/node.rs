@@ -39,7 +39,7 @@ impl MetaNode {
         let raft = Raft::new(
             cfg.node_id,
             raft_config,
-            NetworkFactory::new(cfg.node_id),
+            NetworkFactory::new(cfg.node_id, cfg.transport.clone()),
             LogStore::new(db.clone()),
             StateMachine::new(db.clone()),
         )

@@ -32,6 +32,7 @@ async fn start(id: u64, dir: &std::path::Path, bootstrap: bool) -> Running {
         snapshot_logs_since_last: 10,
         snapshot_keep_logs: 0,
         initial_members: Vec::new(),
+        ..MetaConfig::default()
     })
     .await
     .unwrap();

@@ -18,6 +18,7 @@ fn config(dir: &std::path::Path) -> MetaConfig {
         snapshot_logs_since_last: 20,
         snapshot_keep_logs: 5,
         initial_members: Vec::new(),
+        ..MetaConfig::default()
     }
 }
 

@@ -11,6 +11,7 @@ use tessera_proto::storage::v1::{
     DeleteShardsRequest, GetShardRequest, NodeStatusReply, NodeStatusRequest, PutShardRequest,
     ShardKey,
 };
+use tessera_proto::Transport;
 use tessera_proto::MAX_MESSAGE_BYTES;
 use tessera_types::{NodeId, ShardId};
 use tonic::transport::{Channel, Endpoint};
@@ -69,6 +70,12 @@ impl StorageClient {
     /// that connects on first use (connect timeout 3 s) and reconnects as
     /// needed. Must be called within a Tokio runtime.
     pub fn connect_lazy(addr: &str) -> Result<StorageClient> {
+        Self::connect_lazy_via(addr, &Transport::tcp())
+    }
+
+    /// Like [`StorageClient::connect_lazy`], opening connections through
+    /// `transport`.
+    pub fn connect_lazy_via(addr: &str, transport: &Transport) -> Result<StorageClient> {
         let invalid = |reason: String| Error::InvalidAddress {
             addr: addr.to_string(),
             reason,
@@ -88,7 +95,7 @@ impl StorageClient {
         // The channel spawns its worker task on the current runtime.
         tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Internal("StorageClient needs a Tokio runtime".into()))?;
-        let grpc = GrpcClient::new(endpoint.connect_lazy())
+        let grpc = GrpcClient::new(transport.channel(&endpoint))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         Ok(StorageClient {

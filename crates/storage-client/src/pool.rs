@@ -5,6 +5,7 @@ use crate::DEFAULT_TIMEOUT;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
+use tessera_proto::Transport;
 use tessera_types::{NodeId, NodeInfo};
 
 struct Entry {
@@ -18,6 +19,7 @@ struct Entry {
 pub struct StoragePool {
     nodes: Arc<RwLock<HashMap<NodeId, Entry>>>,
     timeout: Duration,
+    transport: Transport,
 }
 
 impl Default for StoragePool {
@@ -25,6 +27,7 @@ impl Default for StoragePool {
         StoragePool {
             nodes: Arc::default(),
             timeout: DEFAULT_TIMEOUT,
+            transport: Transport::tcp(),
         }
     }
 }
@@ -42,6 +45,13 @@ impl StoragePool {
         self
     }
 
+    /// The same (shared) pool, with clients created from now on opening
+    /// their connections through `transport`.
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Makes the pool match `nodes`: adds clients for new nodes, re-creates
     /// the client of a node whose address changed, refreshes the recorded
     /// [`NodeInfo`] of the others and drops nodes no longer listed. A node
@@ -53,7 +63,7 @@ impl StoragePool {
             for info in nodes {
                 let client = match current.get(&info.id) {
                     Some(e) if e.info.addr == info.addr => e.client.clone(),
-                    _ => match StorageClient::connect_lazy(&info.addr) {
+                    _ => match StorageClient::connect_lazy_via(&info.addr, &self.transport) {
                         Ok(c) => c.with_timeout(self.timeout),
                         Err(e) => {
                             tracing::warn!(node_id = info.id, error = %e, "skipping storage node");

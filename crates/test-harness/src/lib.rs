@@ -3,8 +3,12 @@
 //! `aws-sdk-s3` clients with their default settings against it. Also a raw
 //! HTTP client with Tessera's own SigV4 signer for what the SDK won't send.
 
+mod cluster;
+pub mod faults;
 mod raw;
 
+pub use cluster::{Cluster, ClusterSpec};
+pub use faults::FaultNet;
 pub use raw::{RawClient, RawResponse};
 
 use aws_credential_types::Credentials;
@@ -27,6 +31,41 @@ pub struct TestServer {
     pub admin_addr: SocketAddr,
     pub access_key: String,
     pub secret_key: String,
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// An `aws-sdk-s3` client of `endpoint` with the SDK's default settings,
+/// path-style addressing, and timeouts so that no test can hang.
+pub fn sdk_client(endpoint: &str, access_key: &str, secret_key: &str) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
+        .force_path_style(true)
+        // Only timeouts differ from the SDK's defaults: no test may hang.
+        .timeout_config(
+            aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .operation_timeout(std::time::Duration::from_secs(120))
+                .build(),
+        )
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }
 
 /// The configuration tests start servers with: free loopback ports, small
@@ -97,21 +136,7 @@ impl TestServer {
 
     /// An SDK client signed by another key.
     pub fn client_as(&self, access_key: &str, secret_key: &str) -> aws_sdk_s3::Client {
-        let conf = aws_sdk_s3::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(self.endpoint())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
-            .force_path_style(true)
-            // Only timeouts differ from the SDK's defaults: no test may hang.
-            .timeout_config(
-                aws_sdk_s3::config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(std::time::Duration::from_secs(5))
-                    .operation_timeout(std::time::Duration::from_secs(120))
-                    .build(),
-            )
-            .build();
-        aws_sdk_s3::Client::from_conf(conf)
+        sdk_client(&self.endpoint(), access_key, secret_key)
     }
 
     /// A raw HTTP client signing with the root key.

@@ -136,7 +136,7 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
         .put_object(ctx.bucket(), ctx.key(), object, precondition)
         .await
     {
-        gw.engine.discard(&data.segments).await;
+        gw.engine.discard_uncommitted(&data.segments, &e).await;
         return Err(e.into());
     }
     let mut result = xml::CopyObjectResult {

@@ -203,7 +203,9 @@ pub(crate) async fn upload_part(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Ha
         .put_part(ctx.bucket(), ctx.key(), &upload.upload_id, part)
         .await
     {
-        gw.engine.discard(&ingested.data.segments).await;
+        gw.engine
+            .discard_uncommitted(&ingested.data.segments, &e)
+            .await;
         return Err(e.into());
     }
     let mut r = response::status(StatusCode::OK);
@@ -250,7 +252,7 @@ pub(crate) async fn upload_part_copy(gw: &Arc<Gateway>, ctx: &ReqCtx) -> Handler
         .put_part(ctx.bucket(), ctx.key(), &upload.upload_id, part)
         .await
     {
-        gw.engine.discard(&data.segments).await;
+        gw.engine.discard_uncommitted(&data.segments, &e).await;
         return Err(e.into());
     }
     let doc = xml::CopyPartResult {

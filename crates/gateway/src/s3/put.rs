@@ -122,7 +122,9 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
         .put_object(ctx.bucket(), ctx.key(), object, precondition)
         .await
     {
-        gw.engine.discard(&ingested.data.segments).await;
+        gw.engine
+            .discard_uncommitted(&ingested.data.segments, &e)
+            .await;
         return Err(e.into());
     }
     let mut r = response::status(StatusCode::OK);

@@ -1,0 +1,94 @@
+//! How a node opens its outgoing gRPC connections.
+//!
+//! Every client channel in Tessera (Raft between meta nodes, meta clients,
+//! storage clients) is created through a [`Transport`]. In production it is
+//! plain TCP. The in-process test clusters give each node a transport whose
+//! [`Dialer`] routes through a fault-injecting network (delays, partitions,
+//! dropped connections), so that the real code paths meet real failures.
+
+use futures::future::BoxFuture;
+use hyper_util::rt::TokioIo;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tonic::transport::{Channel, Endpoint};
+
+/// A byte stream a [`Dialer`] returns.
+pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
+
+/// A boxed [`Stream`].
+pub type BoxStream = Box<dyn Stream>;
+
+/// Opens a connection to `host:port`.
+pub trait Dialer: Send + Sync + 'static {
+    fn dial(&self, authority: String) -> BoxFuture<'static, io::Result<BoxStream>>;
+}
+
+/// How to open connections: TCP unless a [`Dialer`] is installed.
+#[derive(Clone, Default)]
+pub struct Transport {
+    dialer: Option<Arc<dyn Dialer>>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.dialer.is_some() {
+            "Transport(custom)"
+        } else {
+            "Transport(tcp)"
+        })
+    }
+}
+
+impl Transport {
+    /// Plain TCP (what [`Transport::default`] gives).
+    pub fn tcp() -> Transport {
+        Transport::default()
+    }
+
+    /// Connections opened by `dialer`.
+    pub fn with_dialer(dialer: Arc<dyn Dialer>) -> Transport {
+        Transport {
+            dialer: Some(dialer),
+        }
+    }
+
+    /// A channel to `endpoint` that connects on first use. Must be called
+    /// within a Tokio runtime. The endpoint's connect timeout applies to
+    /// custom dialers too.
+    pub fn channel(&self, endpoint: &Endpoint) -> Channel {
+        match &self.dialer {
+            None => endpoint.connect_lazy(),
+            Some(d) => endpoint.connect_with_connector_lazy(Connector(Arc::clone(d))),
+        }
+    }
+}
+
+/// Adapts a [`Dialer`] to the connector service tonic expects.
+#[derive(Clone)]
+struct Connector(Arc<dyn Dialer>);
+
+impl tower_service::Service<http::Uri> for Connector {
+    type Response = TokioIo<BoxStream>;
+    type Error = io::Error;
+    type Future = BoxFuture<'static, io::Result<TokioIo<BoxStream>>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let dialer = Arc::clone(&self.0);
+        Box::pin(async move {
+            let authority = uri
+                .authority()
+                .map(|a| a.to_string())
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no host in URI"))?;
+            let stream = dialer.dial(authority).await?;
+            Ok(TokioIo::new(stream))
+        })
+    }
+}

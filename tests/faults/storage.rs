@@ -1,0 +1,203 @@
+//! Storage nodes under faults with EC 4+2 on 6 nodes: two nodes cut off
+//! (hung, not refusing), a node stopped in the middle of a PUT, and bits
+//! flipped in a shard file.
+
+use crate::{
+    create_bucket, eventually, fully_redundant, get, node_ids, put, verify_all, Written, SIZES,
+};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tessera_test_harness::{data, Cluster, ClusterSpec};
+
+/// Writes a multipart object of two parts (5 MiB and 1 MiB) through `c`.
+async fn put_multipart(c: &aws_sdk_s3::Client, bucket: &str, key: &str, seed: u64) -> Vec<u8> {
+    let body = data(6 * 1024 * 1024, seed);
+    let up = c
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap();
+    let mut parts = Vec::new();
+    for (n, chunk) in body.chunks(5 * 1024 * 1024).enumerate() {
+        let number = n as i32 + 1;
+        let p = c
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(id)
+            .part_number(number)
+            .body(ByteStream::from(chunk.to_vec()))
+            .send()
+            .await
+            .unwrap();
+        parts.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .e_tag(p.e_tag().unwrap())
+                .build(),
+        );
+    }
+    c.complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_of_six_storage_nodes_lost_everything_reads_back() {
+    let mut cluster = Cluster::start(ClusterSpec::default()).await;
+    let c = cluster.client(0);
+    create_bucket(&c, "bkt").await;
+    let mut acked: Vec<Written> = (0..10)
+        .map(|i| Written::new(format!("before-{i}"), i, SIZES[i as usize % 5]))
+        .collect();
+    for w in &acked {
+        put(&c, "bkt", w).await.unwrap();
+    }
+    let multipart = put_multipart(&c, "bkt", "multipart", 99).await;
+
+    // Two nodes stop answering, without refusing connections: every read
+    // and write that touches them hangs until the cluster notices.
+    cluster.net.isolate(&Cluster::storage_name(4));
+    cluster.net.isolate(&Cluster::storage_name(5));
+    verify_all(&cluster, "bkt", &acked).await;
+    assert!(get(&c, "bkt", "multipart").await.unwrap() == Some(multipart.clone()));
+
+    // Writes go on, degraded (4 of 6 shards).
+    for i in 0..6 {
+        let w = Written::new(format!("during-{i}"), 100 + i, SIZES[i as usize % 5]);
+        put(&cluster.client(i as usize % 2), "bkt", &w)
+            .await
+            .unwrap();
+        acked.push(w);
+    }
+    verify_all(&cluster, "bkt", &acked).await;
+
+    // The two nodes are gone for good; two new ones join, and repair
+    // brings every block back to 6 shards on live nodes.
+    cluster.stop_storage(4).await;
+    cluster.stop_storage(5).await;
+    cluster.net.heal();
+    let a = cluster.add_storage().await;
+    let b = cluster.add_storage().await;
+    let live = node_ids(&cluster, &[0, 1, 2, 3, a, b]).await;
+    eventually(
+        "repair restores full redundancy",
+        Duration::from_secs(90),
+        || fully_redundant(&cluster, "bkt", &live),
+    )
+    .await;
+    verify_all(&cluster, "bkt", &acked).await;
+    assert!(get(&c, "bkt", "multipart").await.unwrap() == Some(multipart));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn storage_node_stopped_mid_put() {
+    let mut cluster = Cluster::start(ClusterSpec::default()).await;
+    let c = cluster.client(0);
+    create_bucket(&c, "bkt").await;
+    // 24 MiB: about a hundred 256 KiB blocks, so the stop lands mid-PUT.
+    let big = Written::new("big", 7, 24 * 1024 * 1024);
+    let upload = {
+        let c = c.clone();
+        let big = big.clone();
+        tokio::spawn(async move { put(&c, "bkt", &big).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cluster.stop_storage(2).await;
+    let outcome = upload.await.unwrap();
+    // With 5 of 6 nodes left, a 4+2 write has its quorum: the PUT succeeds.
+    outcome.unwrap_or_else(|e| panic!("PUT with a node lost mid-way: {e}"));
+    verify_all(&cluster, "bkt", std::slice::from_ref(&big)).await;
+
+    // A replacement joins; the blocks written degraded are repaired.
+    let n = cluster.add_storage().await;
+    let live = node_ids(&cluster, &[0, 1, 3, 4, 5, n]).await;
+    eventually(
+        "repair restores full redundancy",
+        Duration::from_secs(90),
+        || fully_redundant(&cluster, "bkt", &live),
+    )
+    .await;
+    verify_all(&cluster, "bkt", &[big]).await;
+    cluster.shutdown().await;
+}
+
+fn shard_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                shard_files(&p, out);
+            } else if p
+                .parent()
+                .and_then(|d| d.parent())
+                .is_some_and(|d| d.ends_with("shards"))
+            {
+                out.push(p);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flipped_bits_are_detected_and_repaired() {
+    let cluster = Cluster::start(ClusterSpec {
+        scrub_interval_secs: 1,
+        ..ClusterSpec::default()
+    })
+    .await;
+    let c = cluster.client(0);
+    create_bucket(&c, "bkt").await;
+    let w = Written::new("rot", 5, 300_000);
+    put(&c, "bkt", &w).await.unwrap();
+
+    // Flip one bit in every shard file of one node.
+    let mut files = Vec::new();
+    shard_files(&cluster.storage_dir(1), &mut files);
+    assert!(!files.is_empty(), "storage2 holds no shard");
+    let mut originals = Vec::new();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let mut bad = bytes.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0x01;
+        std::fs::write(f, &bad).unwrap();
+        originals.push((f.clone(), bytes));
+    }
+    // Never served: reads rebuild from the other shards.
+    verify_all(&cluster, "bkt", std::slice::from_ref(&w)).await;
+    // Scrub finds every bad shard and rewrites it.
+    eventually(
+        "scrub rewrites the corrupt shards",
+        Duration::from_secs(60),
+        || {
+            let originals = &originals;
+            // The only node without another shard of the block is the one
+            // that lost it, so the good copy lands where the bad one was.
+            async move {
+                originals
+                    .iter()
+                    .all(|(f, good)| std::fs::read(f).is_ok_and(|b| &b == good))
+            }
+        },
+    )
+    .await;
+    verify_all(&cluster, "bkt", &[w]).await;
+    cluster.shutdown().await;
+}
