@@ -80,6 +80,7 @@ pub fn meta_error(e: MetaError) -> S3Error {
         MetaError::BucketAlreadyOwnedByYou => S3ErrorCode::BucketAlreadyOwnedByYou.into(),
         MetaError::BucketNotEmpty => S3ErrorCode::BucketNotEmpty.into(),
         MetaError::NoSuchUpload => S3ErrorCode::NoSuchUpload.into(),
+        MetaError::NoSuchKey => S3ErrorCode::NoSuchKey.into(),
         MetaError::InvalidPart(n) => {
             S3Error::new(S3ErrorCode::InvalidPart).extra("PartNumber", n.to_string())
         }

@@ -3,11 +3,11 @@
 
 use crate::{Error, MetaClient, Result};
 use tessera_types::meta::{
-    Command, CommandReply, GcEntry, ListObjectsPage, ListObjectsQuery, ListUploadsPage,
-    ListUploadsQuery, Precondition, Query, QueryReply,
+    BucketConfig, Command, CommandReply, GcEntry, ListObjectsPage, ListObjectsQuery,
+    ListUploadsPage, ListUploadsQuery, Precondition, Query, QueryReply,
 };
 use tessera_types::{
-    AccessKey, BlockRef, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord,
+    AccessKey, Acl, BlockRef, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord,
 };
 
 /// A page of `ListParts`.
@@ -50,6 +50,32 @@ impl MetaClient {
     pub async fn create_bucket(&self, bucket: BucketRecord) -> Result<()> {
         self.command_done("CreateBucket", Command::CreateBucket { bucket })
             .await
+    }
+
+    /// Sets one configuration sub-resource of a bucket (ACL, policy, CORS,
+    /// website).
+    pub async fn set_bucket_config(&self, bucket: &str, config: BucketConfig) -> Result<()> {
+        self.command_done(
+            "SetBucketConfig",
+            Command::SetBucketConfig {
+                bucket: bucket.into(),
+                config,
+            },
+        )
+        .await
+    }
+
+    /// Replaces the ACL of `bucket/key` (`NoSuchKey` when absent).
+    pub async fn set_object_acl(&self, bucket: &str, key: &str, acl: Acl) -> Result<()> {
+        self.command_done(
+            "SetObjectAcl",
+            Command::SetObjectAcl {
+                bucket: bucket.into(),
+                key: key.into(),
+                acl,
+            },
+        )
+        .await
     }
 
     /// Deletes an empty bucket, aborting its uploads.

@@ -49,12 +49,7 @@ async fn start(id: u64, dir: &std::path::Path, bootstrap: bool) -> Running {
 }
 
 fn bucket(name: &str) -> BucketRecord {
-    BucketRecord {
-        name: name.into(),
-        owner: "o".into(),
-        created: 1,
-        region: "r".into(),
-    }
+    BucketRecord::new(name, "o", 1, "r")
 }
 
 async fn bucket_count(node: &MetaNode) -> usize {

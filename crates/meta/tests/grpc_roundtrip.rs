@@ -48,6 +48,7 @@ fn object(etag: &str) -> ObjectRecord {
         parts: vec![],
         segments: vec![Segment::Inline(b"hi".to_vec())],
         upload_id: None,
+        acl: Default::default(),
     }
 }
 
@@ -64,12 +65,7 @@ async fn typed_round_trip() {
     assert_eq!(status.members.len(), 1);
     assert!(status.members[0].voter);
 
-    let bucket = BucketRecord {
-        name: "photos".into(),
-        owner: "alice".into(),
-        created: 1,
-        region: "r".into(),
-    };
+    let bucket = BucketRecord::new("photos", "alice", 1, "r");
     client.create_bucket(bucket.clone()).await.unwrap();
     assert!(matches!(
         client.create_bucket(bucket.clone()).await,
@@ -141,6 +137,7 @@ async fn typed_round_trip() {
         user_meta: vec![],
         checksum_algorithm: None,
         checksum_type: None,
+        acl: Default::default(),
     };
     client.create_upload(upload.clone()).await.unwrap();
     assert_eq!(

@@ -23,12 +23,7 @@ fn config(dir: &std::path::Path) -> MetaConfig {
 }
 
 fn bucket(name: &str) -> BucketRecord {
-    BucketRecord {
-        name: name.into(),
-        owner: "o".into(),
-        created: 1,
-        region: "r".into(),
-    }
+    BucketRecord::new(name, "o", 1, "r")
 }
 
 async fn start(dir: &std::path::Path, addr: &str) -> std::sync::Arc<MetaNode> {

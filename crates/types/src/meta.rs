@@ -5,6 +5,7 @@
 //! Application-level outcomes such as "bucket not empty" are part of the
 //! committed result, so every replica computes the same answer.
 
+use crate::Acl;
 use crate::{
     AccessKey, BlockRef, BucketRecord, NodeInfo, ObjectRecord, ObjectSummary, PartRecord,
     UploadRecord,
@@ -104,6 +105,19 @@ pub enum Command {
     AckGc {
         seqs: Vec<u64>,
     },
+    /// Sets one configuration sub-resource of a bucket. Fails with
+    /// `NoSuchBucket`.
+    SetBucketConfig {
+        bucket: String,
+        config: BucketConfig,
+    },
+    /// Replaces the ACL of the current version of `bucket/key`. Fails with
+    /// `NoSuchBucket` or `NoSuchKey`.
+    SetObjectAcl {
+        bucket: String,
+        key: String,
+        acl: Acl,
+    },
     /// Replaces the block with `block.id` in the current version of
     /// `bucket/key` (repair: rebuilt shards on new nodes). If that version
     /// no longer holds the block (it was overwritten or deleted meanwhile,
@@ -114,6 +128,15 @@ pub enum Command {
         key: String,
         block: BlockRef,
     },
+}
+
+/// A bucket configuration sub-resource and its new value (`None`: delete).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BucketConfig {
+    Acl(Acl),
+    Policy(Option<String>),
+    Cors(Option<String>),
+    Website(Option<String>),
 }
 
 /// The successful outcome of a [`Command`].
@@ -260,6 +283,8 @@ pub enum MetaError {
     BucketNotEmpty,
     #[error("no such upload")]
     NoSuchUpload,
+    #[error("no such key")]
+    NoSuchKey,
     #[error("invalid part {0}")]
     InvalidPart(u32),
     #[error("precondition failed")]

@@ -208,6 +208,9 @@ pub struct ObjectRecord {
     /// CompleteMultipartUpload can be answered with the same result.
     #[serde(default)]
     pub upload_id: Option<String>,
+    /// Grants besides the owner's.
+    #[serde(default)]
+    pub acl: crate::Acl,
 }
 
 impl ObjectRecord {

@@ -1,7 +1,7 @@
 //! Buckets, multipart uploads, access keys and cluster nodes.
 
 use crate::{
-    Checksum, ChecksumAlgorithm, ChecksumType, ContentHeaders, NodeId, Segment, StorageClass,
+    Acl, Checksum, ChecksumAlgorithm, ChecksumType, ContentHeaders, NodeId, Segment, StorageClass,
     UnixMillis,
 };
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,34 @@ pub struct BucketRecord {
     pub created: UnixMillis,
     /// The LocationConstraint given at creation (the region).
     pub region: String,
+    /// Grants besides the owner's.
+    #[serde(default)]
+    pub acl: Acl,
+    /// The bucket policy document (JSON), as given.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// The CORS configuration (CORSConfiguration XML), validated.
+    #[serde(default)]
+    pub cors: Option<String>,
+    /// The website configuration (WebsiteConfiguration XML), validated.
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+impl BucketRecord {
+    /// A new bucket with no configuration besides its owner.
+    pub fn new(name: &str, owner: &str, created: UnixMillis, region: &str) -> BucketRecord {
+        BucketRecord {
+            name: name.to_string(),
+            owner: owner.to_string(),
+            created,
+            region: region.to_string(),
+            acl: Acl::default(),
+            policy: None,
+            cors: None,
+            website: None,
+        }
+    }
 }
 
 /// An access key: a principal that can sign requests.
@@ -42,6 +70,9 @@ pub struct UploadRecord {
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
     #[serde(default)]
     pub checksum_type: Option<ChecksumType>,
+    /// The ACL the completed object gets.
+    #[serde(default)]
+    pub acl: Acl,
 }
 
 /// An uploaded part of a multipart upload.

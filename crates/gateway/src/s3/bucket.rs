@@ -106,12 +106,7 @@ pub(crate) async fn create_bucket(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> 
             }
         }
     }
-    let record = BucketRecord {
-        name: name.to_string(),
-        owner: ctx.principal.access_key_id.clone(),
-        created: now_millis(),
-        region: gw.region.clone(),
-    };
+    let record = BucketRecord::new(name, &ctx.principal.access_key_id, now_millis(), &gw.region);
     match gw.engine.meta().create_bucket(record).await {
         Ok(()) => {}
         // The root key administers every bucket, including its own: AWS

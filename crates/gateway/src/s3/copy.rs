@@ -128,6 +128,7 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
         parts: Vec::new(),
         segments: data.segments.clone(),
         upload_id: None,
+        acl: Default::default(),
     };
     let (etag, modified) = (object.etag.clone(), object.last_modified);
     if let Err(e) = gw

@@ -147,6 +147,7 @@ pub(crate) async fn create_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> Handl
         user_meta: headers::user_metadata(h)?,
         checksum_algorithm,
         checksum_type,
+        acl: Default::default(),
     };
     let id = upload.upload_id.clone();
     gw.engine.meta().create_upload(upload).await?;
@@ -398,6 +399,7 @@ pub(crate) async fn complete_multipart_upload(
             .flat_map(|p| p.segments.iter().cloned())
             .collect(),
         upload_id: Some(upload.upload_id.clone()),
+        acl: upload.acl.clone(),
     };
     let listed = chosen.iter().map(|p| (p.number, p.etag.clone())).collect();
     gw.engine

@@ -114,6 +114,7 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
         parts: Vec::new(),
         segments: ingested.data.segments.clone(),
         upload_id: None,
+        acl: Default::default(),
     };
     let etag = object.etag.clone();
     if let Err(e) = gw

@@ -9,9 +9,11 @@ use rocksdb::{WriteBatch, DB};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use tessera_types::codec;
-use tessera_types::meta::{Command, CommandReply, CommandResult, GcEntry, MetaError, Precondition};
+use tessera_types::meta::{
+    BucketConfig, Command, CommandReply, CommandResult, GcEntry, MetaError, Precondition,
+};
 use tessera_types::{
-    AccessKey, BlockId, BlockRef, BucketRecord, NodeInfo, ObjectRecord, PartRecord, Segment,
+    AccessKey, Acl, BlockId, BlockRef, BucketRecord, NodeInfo, ObjectRecord, PartRecord, Segment,
     UploadRecord,
 };
 
@@ -153,6 +155,8 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
         Command::RegisterNode { node } => register_node(tx, node),
         Command::AckGc { seqs } => ack_gc(tx, seqs),
         Command::UpdateBlock { bucket, key, block } => update_block(tx, bucket, key, block),
+        Command::SetBucketConfig { bucket, config } => set_bucket_config(tx, bucket, config),
+        Command::SetObjectAcl { bucket, key, acl } => set_object_acl(tx, bucket, key, acl),
     };
     match outcome {
         Ok(reply) => Ok(Ok(reply)),
@@ -225,6 +229,31 @@ fn create_bucket(tx: &mut Tx<'_>, bucket: &BucketRecord) -> Step<CommandReply> {
         .into());
     }
     tx.put(CF_BUCKETS, bucket.name.as_bytes(), bucket)?;
+    Ok(CommandReply::Done)
+}
+
+fn set_bucket_config(tx: &mut Tx<'_>, name: &str, config: &BucketConfig) -> Step<CommandReply> {
+    keys::validate_component("bucket name", name)?;
+    let mut bucket = require_bucket(tx, name)?;
+    match config.clone() {
+        BucketConfig::Acl(acl) => bucket.acl = acl,
+        BucketConfig::Policy(p) => bucket.policy = p,
+        BucketConfig::Cors(c) => bucket.cors = c,
+        BucketConfig::Website(w) => bucket.website = w,
+    }
+    tx.put(CF_BUCKETS, name.as_bytes(), &bucket)?;
+    Ok(CommandReply::Done)
+}
+
+fn set_object_acl(tx: &mut Tx<'_>, bucket: &str, key: &str, acl: &Acl) -> Step<CommandReply> {
+    keys::validate_object(bucket, key)?;
+    require_bucket(tx, bucket)?;
+    let k = keys::object_key(bucket, key);
+    let mut object: ObjectRecord = tx
+        .get(CF_OBJECTS, &k)?
+        .ok_or(Abort::App(MetaError::NoSuchKey))?;
+    object.acl = acl.clone();
+    tx.put(CF_OBJECTS, &k, &object)?;
     Ok(CommandReply::Done)
 }
 

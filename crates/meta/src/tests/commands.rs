@@ -464,3 +464,74 @@ fn scan_objects_pages_across_buckets() {
     assert_eq!(scan(&h, Some(("a", "2"))), ["b/1"]);
     assert!(scan(&h, Some(("b", "1"))).is_empty());
 }
+
+#[test]
+fn bucket_config_and_object_acl() {
+    use tessera_types::meta::BucketConfig;
+    use tessera_types::{CannedAcl, Permission};
+    let mut h = Harness::new();
+    h.ok(Command::CreateBucket {
+        bucket: bucket("b", "alice"),
+    });
+    let public = CannedAcl::PublicRead.to_acl("alice", "alice");
+    for config in [
+        BucketConfig::Acl(public.clone()),
+        BucketConfig::Policy(Some("{}".into())),
+        BucketConfig::Cors(Some("<CORSConfiguration/>".into())),
+        BucketConfig::Website(Some("<WebsiteConfiguration/>".into())),
+    ] {
+        h.ok(Command::SetBucketConfig {
+            bucket: "b".into(),
+            config,
+        });
+    }
+    let Ok(QueryReply::Bucket(Some(b))) = h.q(Query::GetBucket { name: "b".into() }) else {
+        panic!("bucket missing");
+    };
+    assert!(b.acl.allows(None, Permission::Read));
+    assert_eq!(b.policy.as_deref(), Some("{}"));
+    assert!(b.cors.is_some() && b.website.is_some());
+    h.ok(Command::SetBucketConfig {
+        bucket: "b".into(),
+        config: BucketConfig::Policy(None),
+    });
+    let Ok(QueryReply::Bucket(Some(b))) = h.q(Query::GetBucket { name: "b".into() }) else {
+        panic!("bucket missing");
+    };
+    assert_eq!(b.policy, None);
+    assert_eq!(
+        h.err(Command::SetBucketConfig {
+            bucket: "nope".into(),
+            config: BucketConfig::Cors(None),
+        }),
+        MetaError::NoSuchBucket
+    );
+
+    assert_eq!(
+        h.err(Command::SetObjectAcl {
+            bucket: "b".into(),
+            key: "k".into(),
+            acl: public.clone(),
+        }),
+        MetaError::NoSuchKey
+    );
+    h.ok(Command::PutObject {
+        bucket: "b".into(),
+        key: "k".into(),
+        object: inline_object("e"),
+        precondition: Precondition::None,
+    });
+    h.ok(Command::SetObjectAcl {
+        bucket: "b".into(),
+        key: "k".into(),
+        acl: public,
+    });
+    let Ok(QueryReply::Object(Some(o))) = h.q(Query::GetObject {
+        bucket: "b".into(),
+        key: "k".into(),
+    }) else {
+        panic!("object missing");
+    };
+    assert!(o.acl.is_public());
+    assert_eq!(o.etag, "e");
+}

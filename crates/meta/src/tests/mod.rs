@@ -88,12 +88,7 @@ impl Harness {
 }
 
 pub(crate) fn bucket(name: &str, owner: &str) -> BucketRecord {
-    BucketRecord {
-        name: name.into(),
-        owner: owner.into(),
-        created: 1,
-        region: "us-east-1".into(),
-    }
+    BucketRecord::new(name, owner, 1, "us-east-1")
 }
 
 pub(crate) fn block(tag: u8) -> BlockRef {
@@ -122,6 +117,7 @@ pub(crate) fn object(etag: &str, blocks: &[u8]) -> ObjectRecord {
         parts: vec![],
         segments: blocks.iter().map(|t| Segment::Block(block(*t))).collect(),
         upload_id: None,
+        acl: Default::default(),
     }
 }
 
@@ -144,6 +140,7 @@ pub(crate) fn upload(bucket: &str, key: &str, id: &str) -> UploadRecord {
         user_meta: vec![],
         checksum_algorithm: None,
         checksum_type: None,
+        acl: Default::default(),
     }
 }
 
