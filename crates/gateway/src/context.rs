@@ -10,6 +10,20 @@ pub struct Principal {
     pub is_root: bool,
 }
 
+impl Principal {
+    /// The caller of an unsigned request.
+    pub fn anonymous() -> Principal {
+        Principal {
+            access_key_id: String::new(),
+            is_root: false,
+        }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.access_key_id.is_empty()
+    }
+}
+
 /// Everything a handler needs to know about the request besides its body.
 pub struct ReqCtx {
     pub route: Route,
@@ -18,6 +32,11 @@ pub struct ReqCtx {
 }
 
 impl ReqCtx {
+    /// The principal, unless the request is anonymous.
+    pub fn signed_principal(&self) -> Option<&Principal> {
+        (!self.principal.is_anonymous()).then_some(&self.principal)
+    }
+
     pub fn bucket(&self) -> &str {
         self.route.bucket.as_deref().unwrap_or_default()
     }

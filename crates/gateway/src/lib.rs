@@ -3,12 +3,14 @@
 //! exactly as AWS S3 answers it. Also serves the admin API (keys, health,
 //! Prometheus metrics) on its own address.
 
+mod access;
 pub mod admin;
 mod auth;
 mod body;
 mod conditional;
 mod context;
 pub mod metrics;
+mod policy;
 mod response;
 mod s3;
 mod server;

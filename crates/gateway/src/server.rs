@@ -77,7 +77,12 @@ where
                 };
                 let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
-                let conn = builder.serve_connection(TokioIo::new(stream), service_fn(handler));
+                // Who is connected, for policies on aws:SourceIp.
+                let service = service_fn(move |mut req: http::Request<Incoming>| {
+                    req.extensions_mut().insert(crate::access::PeerAddr(peer));
+                    handler(req)
+                });
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn.into_owned());
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {

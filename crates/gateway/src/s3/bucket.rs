@@ -123,21 +123,21 @@ pub(crate) async fn create_bucket(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> 
 }
 
 pub(crate) async fn head_bucket(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    let b = authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    let b = authorize_bucket(gw, ctx).await?;
     let mut r = response::status(StatusCode::OK);
     response::set_header(&mut r, "x-amz-bucket-region", &b.region);
     Ok(r)
 }
 
 pub(crate) async fn delete_bucket(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    authorize_bucket(gw, ctx).await?;
     gw.engine.meta().delete_bucket(ctx.bucket()).await?;
     tracing::info!(bucket = ctx.bucket(), "bucket deleted");
     Ok(response::status(StatusCode::NO_CONTENT))
 }
 
 pub(crate) async fn get_bucket_location(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    let b = authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    let b = authorize_bucket(gw, ctx).await?;
     // us-east-1 is reported as an empty LocationConstraint, as AWS does.
     let region = if b.region == "us-east-1" {
         None
@@ -150,7 +150,7 @@ pub(crate) async fn get_bucket_location(gw: &Gateway, ctx: &ReqCtx) -> HandlerRe
 }
 
 pub(crate) async fn get_bucket_versioning(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    authorize_bucket(gw, ctx).await?;
     Ok(response::xml(to_xml(
         &xml::VersioningConfiguration::default(),
     )))

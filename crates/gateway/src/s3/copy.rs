@@ -30,7 +30,7 @@ pub(crate) async fn load_source(gw: &Gateway, ctx: &ReqCtx) -> Result<Source, Ap
         )
     })?;
     let (bucket, key) = parse_copy_source(header)?;
-    super::authorize_bucket(gw, &ctx.principal, &bucket).await?;
+    super::authorize(gw, ctx, &bucket, Some(&key), "s3:GetObject").await?;
     let object = gw
         .engine
         .meta()
@@ -63,7 +63,7 @@ pub(crate) fn source_body(
 
 pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResult {
     validate_object_key(ctx.key())?;
-    let dest = super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    let dest = super::authorize_bucket(gw, ctx).await?;
     let src = load_source(gw, ctx).await?;
     let h = &ctx.parts.headers;
     headers::reject_unsupported(h)?;

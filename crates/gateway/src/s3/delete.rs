@@ -14,7 +14,7 @@ use tessera_s3_protocol::xml::{self, to_xml};
 const MAX_DELETE_DOC: usize = 2 * 1024 * 1024;
 
 pub(crate) async fn delete_object(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     validate_object_key(ctx.key())?;
     gw.engine
         .meta()
@@ -24,7 +24,8 @@ pub(crate) async fn delete_object(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
 }
 
 pub(crate) async fn delete_objects(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    // Permission is judged per key, as for DeleteObject.
+    let bucket = super::load_bucket(gw, ctx.bucket()).await?;
     let doc = body::read_small(
         body.incoming,
         &body.payload,
@@ -39,6 +40,14 @@ pub(crate) async fn delete_objects(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) ->
     let mut valid = Vec::with_capacity(req.objects.len());
     for o in req.objects {
         match validate_object_key(&o.key) {
+            Ok(()) if !super::may(ctx, &bucket, "s3:DeleteObject", Some(&o.key)) => {
+                result.errors.push(xml::DeleteError {
+                    key: o.key,
+                    version_id: o.version_id,
+                    code: "AccessDenied".into(),
+                    message: "Access Denied".into(),
+                })
+            }
             Ok(()) => valid.push(o),
             Err(e) => result.errors.push(xml::DeleteError {
                 key: o.key,

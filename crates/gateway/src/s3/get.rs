@@ -24,7 +24,7 @@ const OVERRIDES: [(&str, &str); 6] = [
 ];
 
 pub(crate) async fn get_object(gw: &Arc<Gateway>, ctx: &ReqCtx, head: bool) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let obj = gw
         .engine
         .meta()

@@ -66,7 +66,7 @@ pub(crate) fn decode_token(token: &str) -> Result<String, S3Error> {
 }
 
 pub(crate) async fn list_objects(gw: &Gateway, ctx: &ReqCtx, v2: bool) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let max_keys = max_param(ctx, "max-keys")?;
     let url = url_encoding(ctx)?;
     let prefix = ctx.query("prefix").unwrap_or_default().to_string();
@@ -199,7 +199,7 @@ const NULL_VERSION_ID: &str = "null";
 /// version, the current one, listed with VersionId `null`; there are no
 /// delete markers.
 pub(crate) async fn list_object_versions(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let max_keys = max_param(ctx, "max-keys")?;
     let url = url_encoding(ctx)?;
     let prefix = ctx.query("prefix").unwrap_or_default().to_string();

@@ -9,6 +9,7 @@ mod list;
 mod multipart;
 mod put;
 
+use crate::access::{Access, RequestEnv};
 use crate::body::Body;
 use crate::context::{new_request_id, Principal, ReqCtx};
 use crate::response::{self, ApiError, HandlerResult};
@@ -49,10 +50,14 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> http::Res
     let result = async {
         let route = route?;
         let auth = gw.authenticate(&parts, route.bucket.as_deref()).await?;
-        let principal = auth.principal.ok_or_else(|| {
-            // Anonymous access needs a bucket ACL or policy granting it.
-            S3Error::new(S3ErrorCode::AccessDenied)
-        })?;
+        // Anonymous requests go on: a bucket's policy or ACL may let them in.
+        let principal = auth.principal.unwrap_or_else(Principal::anonymous);
+        if principal.is_anonymous()
+            && route.endpoint.action().is_none()
+            && route.endpoint != Endpoint::Options
+        {
+            return Err(S3Error::new(S3ErrorCode::AccessDenied));
+        }
         let ctx = ReqCtx {
             route,
             parts,
@@ -127,21 +132,74 @@ async fn dispatch(gw: &Arc<Gateway>, ctx: ReqCtx, body: ReqBody) -> HandlerResul
     }
 }
 
-/// Loads the request's bucket and checks that the principal may use it.
-pub(crate) async fn authorize_bucket(
-    gw: &Gateway,
-    principal: &Principal,
-    bucket: &str,
-) -> Result<BucketRecord, ApiError> {
-    let record = gw
+/// Loads `bucket`, or NoSuchBucket.
+pub(crate) async fn load_bucket(gw: &Gateway, bucket: &str) -> Result<BucketRecord, ApiError> {
+    Ok(gw
         .engine
         .meta()
         .get_bucket(bucket)
         .await?
-        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(bucket))?;
-    if principal.is_root || record.owner == principal.access_key_id {
-        Ok(record)
-    } else {
-        Err(S3Error::new(S3ErrorCode::AccessDenied).into())
+        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(bucket))?)
+}
+
+/// Whether the request's principal may do `action` on `record` (and `key`),
+/// judged without an object's own ACL.
+pub(crate) fn may(
+    ctx: &ReqCtx,
+    record: &BucketRecord,
+    action: &'static str,
+    key: Option<&str>,
+) -> bool {
+    let env = RequestEnv::from_parts(&ctx.parts);
+    Access {
+        principal: ctx.signed_principal(),
+        action,
+        bucket: record,
+        key,
+        object: None,
+        env: &env,
     }
+    .allowed()
+}
+
+/// Loads `bucket` and checks that the request's principal may do `action`
+/// on it (on `key`, for object actions): AccessDenied otherwise. An object's
+/// own ACL is consulted (one more metadata read) only when nothing else
+/// allows the request.
+pub(crate) async fn authorize(
+    gw: &Gateway,
+    ctx: &ReqCtx,
+    bucket: &str,
+    key: Option<&str>,
+    action: &'static str,
+) -> Result<BucketRecord, ApiError> {
+    let record = load_bucket(gw, bucket).await?;
+    let env = RequestEnv::from_parts(&ctx.parts);
+    let mut access = Access {
+        principal: ctx.signed_principal(),
+        action,
+        bucket: &record,
+        key,
+        object: None,
+        env: &env,
+    };
+    if access.allowed() {
+        return Ok(record);
+    }
+    if let (true, Some(k)) = (access.uses_object_acl(), key) {
+        if let Some(object) = gw.engine.meta().get_object(bucket, k).await? {
+            access.object = Some(&object);
+            if access.allowed() {
+                return Ok(record);
+            }
+        }
+    }
+    tracing::debug!(bucket, key, action, "access denied");
+    Err(S3Error::new(S3ErrorCode::AccessDenied).into())
+}
+
+/// [`authorize`] for the request's own bucket, key and operation.
+pub(crate) async fn authorize_bucket(gw: &Gateway, ctx: &ReqCtx) -> Result<BucketRecord, ApiError> {
+    let action = ctx.route.endpoint.action().unwrap_or("s3:*");
+    authorize(gw, ctx, ctx.bucket(), ctx.route.key.as_deref(), action).await
 }

@@ -80,7 +80,7 @@ pub(crate) fn parse_part_number(raw: &str) -> Result<u32, S3Error> {
 
 pub(crate) async fn create_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
     validate_object_key(ctx.key())?;
-    let bucket = super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    let bucket = super::authorize_bucket(gw, ctx).await?;
     let h = &ctx.parts.headers;
     headers::reject_unsupported(h)?;
     let checksum_algorithm = match ctx.header("x-amz-checksum-algorithm") {
@@ -168,7 +168,7 @@ pub(crate) async fn create_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> Handl
 
 pub(crate) async fn upload_part(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
     let number = part_number(ctx)?;
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let upload = load_upload(gw, ctx).await?;
     let ingested = ingest(
         gw,
@@ -217,7 +217,7 @@ pub(crate) async fn upload_part(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Ha
 
 pub(crate) async fn upload_part_copy(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResult {
     let number = part_number(ctx)?;
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let upload = load_upload(gw, ctx).await?;
     let src = load_source(gw, ctx).await?;
     let range = match ctx.header("x-amz-copy-source-range") {
@@ -292,7 +292,7 @@ pub(crate) async fn complete_multipart_upload(
     ctx: &ReqCtx,
     body: ReqBody,
 ) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let upload = match load_upload(gw, ctx).await {
         Ok(u) => u,
         Err(e) => {
@@ -484,7 +484,7 @@ fn object_checksum(
 }
 
 pub(crate) async fn abort_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let id = upload_id(ctx)?;
     gw.engine
         .meta()
@@ -494,7 +494,7 @@ pub(crate) async fn abort_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> Handle
 }
 
 pub(crate) async fn list_parts(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let upload = load_upload(gw, ctx).await?;
     let max_parts = max_param(ctx, "max-parts")?;
     let marker: u32 = match ctx.query("part-number-marker") {
@@ -557,7 +557,7 @@ pub(crate) async fn list_parts(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
 }
 
 pub(crate) async fn list_multipart_uploads(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
-    super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    super::authorize_bucket(gw, ctx).await?;
     let max_uploads = max_param(ctx, "max-uploads")?;
     let url = url_encoding(ctx)?;
     let enc = |s: &str| {

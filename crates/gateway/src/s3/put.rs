@@ -84,7 +84,7 @@ pub(crate) fn write_precondition(ctx: &ReqCtx) -> Result<Precondition, S3Error> 
 
 pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
     validate_object_key(ctx.key())?;
-    let bucket = super::authorize_bucket(gw, &ctx.principal, ctx.bucket()).await?;
+    let bucket = super::authorize_bucket(gw, ctx).await?;
     let h = &ctx.parts.headers;
     headers::reject_unsupported(h)?;
     let class = headers::storage_class(h)?;

@@ -112,3 +112,48 @@ impl std::fmt::Display for Endpoint {
         f.write_str(self.name())
     }
 }
+
+impl Endpoint {
+    /// The IAM action a bucket policy names for this operation, e.g.
+    /// `s3:GetObject` (HeadObject is `s3:GetObject`, the multipart and copy
+    /// writes are `s3:PutObject`, as in AWS). `None` for what no policy
+    /// governs (ListBuckets, CreateBucket, OPTIONS preflights).
+    pub fn action(&self) -> Option<&'static str> {
+        use Endpoint::*;
+        Some(match self {
+            ListBuckets | CreateBucket | Options => return None,
+            DeleteBucket => "s3:DeleteBucket",
+            HeadBucket | ListObjects | ListObjectsV2 => "s3:ListBucket",
+            GetBucketLocation => "s3:GetBucketLocation",
+            GetBucketVersioning => "s3:GetBucketVersioning",
+            ListObjectVersions => "s3:ListBucketVersions",
+            ListMultipartUploads => "s3:ListBucketMultipartUploads",
+            DeleteObjects | DeleteObject => "s3:DeleteObject",
+            GetBucketPolicy => "s3:GetBucketPolicy",
+            PutBucketPolicy => "s3:PutBucketPolicy",
+            DeleteBucketPolicy => "s3:DeleteBucketPolicy",
+            GetBucketAcl => "s3:GetBucketAcl",
+            PutBucketAcl => "s3:PutBucketAcl",
+            GetBucketCors => "s3:GetBucketCORS",
+            PutBucketCors | DeleteBucketCors => "s3:PutBucketCORS",
+            GetBucketWebsite => "s3:GetBucketWebsite",
+            PutBucketWebsite => "s3:PutBucketWebsite",
+            DeleteBucketWebsite => "s3:DeleteBucketWebsite",
+            GetBucketReplication => "s3:GetReplicationConfiguration",
+            PutBucketReplication | DeleteBucketReplication => "s3:PutReplicationConfiguration",
+            GetBucketNotificationConfiguration => "s3:GetBucketNotification",
+            PutBucketNotificationConfiguration => "s3:PutBucketNotification",
+            GetObject | HeadObject => "s3:GetObject",
+            PutObject
+            | CopyObject
+            | CreateMultipartUpload
+            | UploadPart
+            | UploadPartCopy
+            | CompleteMultipartUpload => "s3:PutObject",
+            AbortMultipartUpload => "s3:AbortMultipartUpload",
+            ListParts => "s3:ListMultipartUploadParts",
+            GetObjectAcl => "s3:GetObjectAcl",
+            PutObjectAcl => "s3:PutObjectAcl",
+        })
+    }
+}
