@@ -17,6 +17,7 @@ mod get;
 mod list;
 mod multipart;
 mod objects;
+mod policy;
 mod restart;
 mod scrub;
 mod versions;

@@ -72,6 +72,12 @@ impl Gateway {
         Ok(secret)
     }
 
+    /// Whether `access_key_id` names a principal (the root key or a stored
+    /// access key).
+    pub(crate) async fn principal_exists(&self, access_key_id: &str) -> Result<bool, S3Error> {
+        Ok(self.secret_for(access_key_id).await?.is_some())
+    }
+
     /// The secret of an existing key, or InvalidAccessKeyId.
     async fn known_secret(&self, access_key_id: &str) -> Result<String, S3Error> {
         self.secret_for(access_key_id)

@@ -24,6 +24,16 @@ pub fn xml_status(status: StatusCode, doc: String) -> HttpResponse {
     r
 }
 
+/// A 200 response with a JSON document.
+pub fn json(doc: String) -> HttpResponse {
+    let mut r = Response::new(body::full(doc));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
 pub fn status(status: StatusCode) -> HttpResponse {
     let mut r = Response::new(body::empty());
     *r.status_mut() = status;

@@ -60,13 +60,17 @@ s3_error_codes! {
     InvalidURI => S::BAD_REQUEST, "Couldn't parse the specified URI.";
     KeyTooLongError => S::BAD_REQUEST, "Your key is too long";
     MalformedXML => S::BAD_REQUEST, "The XML you provided was not well-formed or did not validate against our published schema";
+    MalformedACLError => S::BAD_REQUEST, "The XML you provided was not well-formed or did not validate against our published schema.";
     MalformedPolicy => S::BAD_REQUEST, "Policies must be valid JSON and the first byte must be '{'";
     MetadataTooLarge => S::BAD_REQUEST, "Your metadata headers exceed the maximum allowed metadata size.";
     MethodNotAllowed => S::METHOD_NOT_ALLOWED, "The specified method is not allowed against this resource.";
     MissingContentLength => S::LENGTH_REQUIRED, "You must provide the Content-Length HTTP header.";
+    PolicyTooLarge => S::BAD_REQUEST, "Policy exceeds the maximum allowed document size.";
+    UnexpectedContent => S::BAD_REQUEST, "This request does not support content.";
     MissingSecurityHeader => S::BAD_REQUEST, "Your request was missing a required header";
     NoSuchBucket => S::NOT_FOUND, "The specified bucket does not exist";
     NoSuchBucketPolicy => S::NOT_FOUND, "The bucket policy does not exist";
+    UnresolvableGrantByEmailAddress => S::BAD_REQUEST, "The email address you provided does not match any account on record.";
     NoSuchCORSConfiguration => S::NOT_FOUND, "The CORS configuration does not exist";
     NoSuchKey => S::NOT_FOUND, "The specified key does not exist.";
     NoSuchUpload => S::NOT_FOUND, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.";

@@ -89,7 +89,6 @@ pub(crate) async fn list_buckets(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
 pub(crate) async fn create_bucket(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
     let name = ctx.bucket();
     validate_bucket_name(name)?;
-    // A public canned ACL or a grant must not be ignored silently.
     super::headers::reject_unsupported(&ctx.parts.headers)?;
     let doc = body::read_small(body.incoming, &body.payload, &ctx.parts.headers, 64 * 1024).await?;
     if !doc.iter().all(|b| b.is_ascii_whitespace()) {
@@ -106,7 +105,12 @@ pub(crate) async fn create_bucket(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> 
             }
         }
     }
-    let record = BucketRecord::new(name, &ctx.principal.access_key_id, now_millis(), &gw.region);
+    let mut record =
+        BucketRecord::new(name, &ctx.principal.access_key_id, now_millis(), &gw.region);
+    let owner = &ctx.principal.access_key_id;
+    if let Some(acl) = super::acl::requested_acl(gw, &ctx.parts.headers, owner, owner).await? {
+        record.acl = acl;
+    }
     match gw.engine.meta().create_bucket(record).await {
         Ok(()) => {}
         // The root key administers every bucket, including its own: AWS

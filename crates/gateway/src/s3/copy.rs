@@ -67,6 +67,8 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
     let src = load_source(gw, ctx).await?;
     let h = &ctx.parts.headers;
     headers::reject_unsupported(h)?;
+    // The copy gets the ACL the request asks for, not the source's.
+    let acl = super::acl::object_acl(gw, ctx, &dest).await?;
     let replace = match ctx.header("x-amz-metadata-directive") {
         None => false,
         Some(v) if v.eq_ignore_ascii_case("COPY") => false,
@@ -128,7 +130,7 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
         parts: Vec::new(),
         segments: data.segments.clone(),
         upload_id: None,
-        acl: Default::default(),
+        acl,
     };
     let (etag, modified) = (object.etag.clone(), object.last_modified);
     if let Err(e) = gw

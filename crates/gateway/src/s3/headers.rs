@@ -28,15 +28,9 @@ const UNSUPPORTED_WRITE_HEADERS: [(&str, &str); 5] = [
     ("x-amz-tagging", "Object tagging"),
 ];
 
-/// Canned ACLs that describe what Tessera does anyway (only the owner has
-/// access), so a write carrying one is accepted: rclone sends
-/// `x-amz-acl: private` by default.
-const ACCEPTED_CANNED_ACLS: [&str; 2] = ["private", "bucket-owner-full-control"];
-
 /// Refuses a write that asks for a feature Tessera does not implement:
-/// server-side encryption, object lock, tagging, and ACLs (any canned ACL
-/// but [`ACCEPTED_CANNED_ACLS`], any `x-amz-grant-*` header). Used by
-/// CreateBucket, PutObject, CopyObject and CreateMultipartUpload.
+/// server-side encryption, object lock, tagging. Used by CreateBucket,
+/// PutObject, CopyObject and CreateMultipartUpload.
 pub(crate) fn reject_unsupported(h: &http::HeaderMap) -> Result<(), S3Error> {
     let refuse = |name: &str, message: String| {
         S3Error::with_message(S3ErrorCode::NotImplemented, message).extra("Header", name)
@@ -48,32 +42,6 @@ pub(crate) fn reject_unsupported(h: &http::HeaderMap) -> Result<(), S3Error> {
                 format!("{feature} ({name}) is not supported by Tessera."),
             ));
         }
-    }
-    for value in h.get_all("x-amz-acl") {
-        let acl = String::from_utf8_lossy(value.as_bytes());
-        if !ACCEPTED_CANNED_ACLS.contains(&acl.trim()) {
-            return Err(refuse(
-                "x-amz-acl",
-                format!(
-                    "The canned ACL {:?} is not supported by Tessera: only the owner has access \
-                     to buckets and objects (x-amz-acl may be private or bucket-owner-full-control).",
-                    acl.trim()
-                ),
-            ));
-        }
-    }
-    if let Some(name) = h
-        .keys()
-        .map(http::HeaderName::as_str)
-        .find(|n| n.starts_with("x-amz-grant-"))
-    {
-        return Err(refuse(
-            name,
-            format!(
-                "ACL grants ({name}) are not supported by Tessera: only the owner has access \
-                 to buckets and objects."
-            ),
-        ));
     }
     Ok(())
 }
@@ -291,40 +259,6 @@ mod tests {
         assert_eq!(
             user_metadata(&h).unwrap_err().code,
             S3ErrorCode::MetadataTooLarge
-        );
-    }
-
-    #[test]
-    fn acl_headers() {
-        let check = |name: &'static str, value: &str| {
-            let mut h = http::HeaderMap::new();
-            h.insert(name, value.parse().unwrap());
-            reject_unsupported(&h).map_err(|e| e.code)
-        };
-        assert_eq!(check("x-amz-acl", "private"), Ok(()));
-        assert_eq!(check("x-amz-acl", "bucket-owner-full-control"), Ok(()));
-        for acl in [
-            "public-read",
-            "public-read-write",
-            "authenticated-read",
-            "x",
-        ] {
-            assert_eq!(
-                check("x-amz-acl", acl),
-                Err(S3ErrorCode::NotImplemented),
-                "{acl}"
-            );
-        }
-        assert_eq!(
-            check(
-                "x-amz-grant-read",
-                "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""
-            ),
-            Err(S3ErrorCode::NotImplemented)
-        );
-        assert_eq!(
-            check("x-amz-grant-full-control", "id=abc"),
-            Err(S3ErrorCode::NotImplemented)
         );
     }
 

@@ -1,5 +1,6 @@
 //! The S3 API: one dispatcher, one module per operation family.
 
+mod acl;
 mod bucket;
 mod copy;
 mod delete;
@@ -7,6 +8,7 @@ mod get;
 pub(crate) mod headers;
 mod list;
 mod multipart;
+mod policy;
 mod put;
 
 use crate::access::{Access, RequestEnv};
@@ -124,6 +126,13 @@ async fn dispatch(gw: &Arc<Gateway>, ctx: ReqCtx, body: ReqBody) -> HandlerResul
         CompleteMultipartUpload => multipart::complete_multipart_upload(gw, &ctx, body).await,
         AbortMultipartUpload => multipart::abort_multipart_upload(gw, &ctx).await,
         ListParts => multipart::list_parts(gw, &ctx).await,
+        GetBucketPolicy => policy::get_bucket_policy(gw, &ctx).await,
+        PutBucketPolicy => policy::put_bucket_policy(gw, &ctx, body).await,
+        DeleteBucketPolicy => policy::delete_bucket_policy(gw, &ctx).await,
+        GetBucketAcl => acl::get_bucket_acl(gw, &ctx).await,
+        PutBucketAcl => acl::put_bucket_acl(gw, &ctx, body).await,
+        GetObjectAcl => acl::get_object_acl(gw, &ctx).await,
+        PutObjectAcl => acl::put_object_acl(gw, &ctx, body).await,
         other => Err(S3Error::with_message(
             S3ErrorCode::NotImplemented,
             format!("{} is not implemented yet.", other.name()),

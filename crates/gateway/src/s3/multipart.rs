@@ -83,6 +83,7 @@ pub(crate) async fn create_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> Handl
     let bucket = super::authorize_bucket(gw, ctx).await?;
     let h = &ctx.parts.headers;
     headers::reject_unsupported(h)?;
+    let acl = super::acl::object_acl(gw, ctx, &bucket).await?;
     let checksum_algorithm = match ctx.header("x-amz-checksum-algorithm") {
         None => None,
         Some(v) => Some(ChecksumAlgorithm::parse(v.trim()).ok_or_else(|| {
@@ -147,7 +148,7 @@ pub(crate) async fn create_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> Handl
         user_meta: headers::user_metadata(h)?,
         checksum_algorithm,
         checksum_type,
-        acl: Default::default(),
+        acl,
     };
     let id = upload.upload_id.clone();
     gw.engine.meta().create_upload(upload).await?;

@@ -87,6 +87,7 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
     let bucket = super::authorize_bucket(gw, ctx).await?;
     let h = &ctx.parts.headers;
     headers::reject_unsupported(h)?;
+    let acl = super::acl::object_acl(gw, ctx, &bucket).await?;
     let class = headers::storage_class(h)?;
     let content = headers::content_headers(h);
     let user_meta = headers::user_metadata(h)?;
@@ -114,7 +115,7 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
         parts: Vec::new(),
         segments: ingested.data.segments.clone(),
         upload_id: None,
-        acl: Default::default(),
+        acl,
     };
     let etag = object.etag.clone();
     if let Err(e) = gw

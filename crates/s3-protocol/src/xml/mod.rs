@@ -18,6 +18,7 @@
 //! ([`CreateBucketConfiguration::parse`], [`Delete::parse`],
 //! [`CompleteMultipartUpload::parse`]): use those.
 
+mod acl;
 mod bucket;
 mod common;
 mod copy;
@@ -27,6 +28,7 @@ mod multipart;
 mod versions;
 mod writer;
 
+pub use acl::{AccessControlPolicy, XmlGrant, XmlGrantee};
 pub use bucket::{
     Bucket, CreateBucketConfiguration, ListAllMyBucketsResult, LocationConstraint,
     VersioningConfiguration,

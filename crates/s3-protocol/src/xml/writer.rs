@@ -29,6 +29,21 @@ impl XmlWriter {
         self
     }
 
+    /// Opens `<name k="v" ...>`, values escaped.
+    pub fn start_attrs(&mut self, name: &str, attrs: &[(&str, &str)]) -> &mut Self {
+        self.buf.push('<');
+        self.buf.push_str(name);
+        for (k, v) in attrs {
+            self.buf.push(' ');
+            self.buf.push_str(k);
+            self.buf.push_str("=\"");
+            self.buf.push_str(&xml_escape(v));
+            self.buf.push('"');
+        }
+        self.buf.push('>');
+        self
+    }
+
     /// Closes `</name>`.
     pub fn end(&mut self, name: &str) -> &mut Self {
         self.buf.push_str("</");
