@@ -6,12 +6,14 @@
 //! [`codec::encode`], which tags them with a format version so that later
 //! releases can still decode them.
 
+pub mod blocks;
 pub mod codec;
 pub mod ids;
 pub mod meta;
 pub mod object;
 pub mod records;
 
+pub use blocks::{BlockOwner, OwnedBlock};
 pub use ids::{BlockId, NodeId, ShardId};
 pub use object::{
     BlockRef, Checksum, ChecksumAlgorithm, ChecksumType, ContentHeaders, ErasureProfile,

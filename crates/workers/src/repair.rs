@@ -1,15 +1,16 @@
-//! The repair worker: walks every object's blocks and rebuilds shards that
-//! are missing (degraded writes) or on nodes that are down, onto healthy
-//! nodes, then records the new locations through Raft.
+//! The repair worker: walks every stored block and rebuilds shards that are
+//! missing (degraded writes) or on nodes that are down, onto healthy nodes,
+//! then records the new locations through Raft.
 //!
-//! A pass is a full scan of the object records, paged; it is cheap for the
-//! data that needs nothing (no shard I/O) and bounded in memory. A queue of
-//! degraded blocks, written with the objects, can replace the scan later.
+//! A pass is a paged walk over the block index (the blocks of objects and of
+//! parts of uploads in progress); it is cheap for the data that needs
+//! nothing (no shard I/O) and bounded in memory.
 
-use crate::walk::{run_every, BlockWalk};
+use crate::walk::{record_repair, run_every, BlockWalk};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tessera_engine::Engine;
+use tessera_types::OwnedBlock;
 use tessera_util::shutdown::Shutdown;
 use tracing::{info, warn};
 
@@ -26,6 +27,8 @@ pub struct RepairStats {
     /// Blocks still short of shards after the pass (too few live nodes).
     pub blocks_still_degraded: u64,
     pub seconds: f64,
+    /// When the pass ended, Unix milliseconds.
+    pub finished_at: i64,
 }
 
 pub struct RepairWorker {
@@ -48,14 +51,14 @@ impl RepairWorker {
         self.last.lock().ok().and_then(|l| l.clone())
     }
 
-    /// One pass over every object.
+    /// One pass over every stored block.
     pub async fn pass(&self) -> Result<RepairStats, tessera_engine::Error> {
         let started = Instant::now();
         let mut stats = RepairStats::default();
         let engine = &self.engine;
         let mut walk = BlockWalk::new(PAGE);
         while let Some(blocks) = walk.next_page(engine).await? {
-            for (bucket, key, block) in &blocks {
+            for OwnedBlock { owner, block } in &blocks {
                 stats.blocks_checked += 1;
                 if engine.shards_to_repair(block).is_empty() {
                     continue;
@@ -63,7 +66,9 @@ impl RepairWorker {
                 stats.blocks_degraded += 1;
                 match engine.repair_block(block, &[]).await {
                     Ok(Some(r)) => {
-                        engine.meta().update_block(bucket, key, r.block).await?;
+                        if !record_repair(engine, block, r.block).await? {
+                            continue;
+                        }
                         stats.shards_rebuilt += r.shards as u64;
                         stats.bytes_rebuilt += r.bytes;
                         if r.still_missing > 0 {
@@ -72,13 +77,14 @@ impl RepairWorker {
                     }
                     Ok(None) => stats.blocks_still_degraded += 1,
                     Err(e) => {
-                        warn!(%bucket, %key, block = %block.id, error = %e, "repairing a block failed");
+                        warn!(%owner, block = %block.id, error = %e, "repairing a block failed");
                         stats.blocks_still_degraded += 1;
                     }
                 }
             }
         }
         stats.seconds = started.elapsed().as_secs_f64();
+        stats.finished_at = tessera_types::now_millis();
         if stats.blocks_degraded > 0 {
             info!(
                 checked = stats.blocks_checked,
