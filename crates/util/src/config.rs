@@ -190,8 +190,12 @@ impl Default for EngineConfig {
 pub struct WorkerConfig {
     /// Seconds between GC passes when the queue is empty.
     pub gc_interval_secs: u64,
-    /// Seconds between repair passes (each a walk over every object's blocks).
+    /// Seconds between repair passes (each drains the repair queue, then
+    /// walks every stored block).
     pub repair_interval_secs: u64,
+    /// Seconds between checks of the repair queue (blocks written with a
+    /// missing shard), between full passes.
+    pub repair_queue_interval_secs: u64,
     /// Seconds between scrub passes (each re-reads every shard; daily by
     /// default).
     pub scrub_interval_secs: u64,
@@ -202,6 +206,7 @@ impl Default for WorkerConfig {
         WorkerConfig {
             gc_interval_secs: 5,
             repair_interval_secs: 30,
+            repair_queue_interval_secs: 5,
             scrub_interval_secs: 86_400,
         }
     }
@@ -303,6 +308,11 @@ impl Config {
                 "engine.node_timeout_secs must exceed storage.heartbeat_secs (at least 1)".into(),
             ));
         }
+        if self.worker.repair_queue_interval_secs == 0 {
+            return Err(Error::Invalid(
+                "worker.repair_queue_interval_secs must be at least 1".into(),
+            ));
+        }
         for p in &self.meta.peers {
             parse_peer(p)?;
         }
@@ -345,5 +355,15 @@ mod tests {
         c.engine.standard_profile = "4+2".into();
         c.validate().unwrap();
         assert!(c.validate_single_server().is_err(), "6 shards need 6 nodes");
+    }
+
+    #[test]
+    fn worker_intervals_are_validated() {
+        let c = Config::from_toml("[worker]\nrepair_queue_interval_secs = 2\n").unwrap();
+        assert_eq!(c.worker.repair_queue_interval_secs, 2);
+        c.validate().unwrap();
+        assert_eq!(Config::default().worker.repair_queue_interval_secs, 5);
+        let bad = "[worker]\nrepair_queue_interval_secs = 0\n";
+        assert!(Config::from_toml(bad).unwrap().validate().is_err());
     }
 }
