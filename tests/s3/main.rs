@@ -18,6 +18,7 @@ mod list;
 mod multipart;
 mod nodes;
 mod objects;
+mod orphans;
 mod repair;
 mod restart;
 mod scrub;

@@ -12,6 +12,12 @@ pub fn node_dir(s: &TestServer, n: usize) -> PathBuf {
     s.data_dir.join("storage").join(format!("node{n}"))
 }
 
+/// The cluster-map id of storage node `n`.
+pub fn node_id(s: &TestServer, n: usize) -> u64 {
+    let text = std::fs::read_to_string(node_dir(s, n).join("node.id")).unwrap();
+    text.trim().parse().unwrap()
+}
+
 /// The shard files storage node `n` holds.
 pub fn shard_files(s: &TestServer, n: usize) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -49,7 +49,8 @@ enum MetaCommand {
 #[derive(Subcommand)]
 enum RepairCommand {
     /// Repair queue, blocks and objects below full redundancy, rebuild rate
-    /// and ETA, last scrub (ask a gateway that runs the workers).
+    /// and ETA, last scrub and orphan sweep (ask a gateway that runs the
+    /// workers).
     Status {
         #[arg(long)]
         json: bool,
@@ -243,6 +244,22 @@ fn print_repair(s: &serde_json::Value) {
             ago(&r["finished_at"]), r["blocks_checked"], r["bad_shards"], r["shards_rebuilt"], num(&r["seconds"])
         )
         }
+    }
+    let gc = &s["gc"];
+    println!(
+        "GC:                            {} blocks freed since start",
+        gc["blocks_freed"]
+    );
+    match gc.get("orphan_sweep").filter(|r| !r.is_null()) {
+        None => println!(
+            "Orphan sweep: none completed yet (every {}s, grace {}s)",
+            gc["orphan_sweep_interval_secs"], gc["orphan_grace_secs"]
+        ),
+        Some(o) => println!(
+            "Last orphan sweep:             {}: {} nodes ({} failed), {} shards listed, {} orphans and {} stale shards deleted ({} MiB) in {}s",
+            ago(&o["finished_at"]), o["nodes_swept"], o["nodes_failed"], o["shards_listed"], o["orphans_deleted"],
+            o["stale_deleted"], mib(&o["bytes_deleted"]), num(&o["seconds"])
+        ),
     }
 }
 

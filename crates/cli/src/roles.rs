@@ -200,8 +200,13 @@ pub async fn start_gateway(
     if workers {
         let w = &cfg.worker;
         let secs = |s: u64| Duration::from_secs(s.max(1));
-        let gc = GcWorker::new(Arc::clone(&engine), secs(w.gc_interval_secs));
-        tasks.push(tokio::spawn(gc.run(stop.clone())));
+        let gc = GcWorker::new(
+            Arc::clone(&engine),
+            secs(w.gc_interval_secs),
+            secs(w.orphan_sweep_interval_secs),
+            Duration::from_secs(w.orphan_grace_secs),
+        );
+        tasks.push(tokio::spawn(Arc::clone(&gc).run(stop.clone())));
         let repair = RepairWorker::new(
             Arc::clone(&engine),
             secs(w.repair_interval_secs),
@@ -210,7 +215,7 @@ pub async fn start_gateway(
         tasks.push(tokio::spawn(Arc::clone(&repair).run(stop.clone())));
         let scrub = ScrubWorker::new(engine, secs(w.scrub_interval_secs));
         tasks.push(tokio::spawn(Arc::clone(&scrub).run(stop.clone())));
-        gateway_ref.set_workers(Arc::new(Workers { repair, scrub }));
+        gateway_ref.set_workers(Arc::new(Workers { repair, scrub, gc }));
     }
     Ok(addrs)
 }
@@ -226,11 +231,12 @@ pub async fn join_all(tasks: Vec<JoinHandle<()>>, limit: Duration) {
 struct Workers {
     repair: Arc<RepairWorker>,
     scrub: Arc<ScrubWorker>,
+    gc: Arc<GcWorker>,
 }
 
 impl tessera_gateway::WorkerStatus for Workers {
     fn status(&self) -> serde_json::Value {
-        let report = tessera_workers::report(&self.repair, &self.scrub);
+        let report = tessera_workers::report(&self.repair, &self.scrub, &self.gc);
         serde_json::to_value(report).unwrap_or_default()
     }
 }

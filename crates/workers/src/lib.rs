@@ -4,12 +4,14 @@
 //! where it left off.
 
 pub mod gc;
+pub mod orphans;
 pub mod repair;
 pub mod scrub;
 pub mod status;
 mod walk;
 
 pub use gc::GcWorker;
+pub use orphans::{OrphanSweep, SweepStats, SweepTotals};
 pub use repair::{QueueStats, RepairStats, RepairWorker};
 pub use scrub::{ScrubStats, ScrubWorker};
 pub use status::{report, WorkersReport};

@@ -1,8 +1,9 @@
 //! What the admin API shows of the workers (`GET /v1/repair`).
 
+use crate::orphans::{SweepStats, SweepTotals};
 use crate::repair::{QueueStats, RepairStats};
 use crate::scrub::ScrubStats;
-use crate::{RepairWorker, ScrubWorker};
+use crate::{GcWorker, RepairWorker, ScrubWorker};
 use serde::Serialize;
 
 /// The workers of a process, as the admin API reports them.
@@ -27,6 +28,20 @@ pub struct WorkersReport {
     pub repair_queue: QueueStats,
     /// The last scrub pass.
     pub scrub: Option<ScrubStats>,
+    pub gc: GcReport,
+}
+
+/// The GC worker: its queue and the orphan sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct GcReport {
+    /// Blocks whose shards the GC queue freed since start.
+    pub blocks_freed: u64,
+    pub orphan_sweep_interval_secs: u64,
+    pub orphan_grace_secs: u64,
+    /// The last orphan sweep.
+    pub orphan_sweep: Option<SweepStats>,
+    /// What every sweep since start deleted.
+    pub orphan_sweep_totals: SweepTotals,
 }
 
 /// Rebuild rate (MiB/s) and ETA (s) from the last pass and the queue.
@@ -57,12 +72,13 @@ fn rate_and_eta(
     (rate.map(|(r, _)| r / 1_048_576.0), eta)
 }
 
-/// The report of `repair` and `scrub`.
-pub fn report(repair: &RepairWorker, scrub: &ScrubWorker) -> WorkersReport {
+/// The report of `repair`, `scrub` and `gc`.
+pub fn report(repair: &RepairWorker, scrub: &ScrubWorker, gc: &GcWorker) -> WorkersReport {
     let last = repair.last_pass();
     let queue = repair.queue_stats();
     let (interval, queue_interval) = repair.intervals();
     let (rate, eta) = rate_and_eta(last.as_ref(), queue.length, interval.as_secs_f64());
+    let (sweep_interval, grace) = gc.orphans().settings();
     WorkersReport {
         repair_queue_length: queue.length,
         blocks_below_full_redundancy: last.as_ref().map(|r| r.blocks_still_degraded),
@@ -74,6 +90,13 @@ pub fn report(repair: &RepairWorker, scrub: &ScrubWorker) -> WorkersReport {
         repair: last,
         repair_queue: queue,
         scrub: scrub.last_pass(),
+        gc: GcReport {
+            blocks_freed: gc.blocks_freed(),
+            orphan_sweep_interval_secs: sweep_interval.as_secs(),
+            orphan_grace_secs: grace.as_secs(),
+            orphan_sweep: gc.orphans().last_sweep(),
+            orphan_sweep_totals: gc.orphans().totals(),
+        },
     }
 }
 
