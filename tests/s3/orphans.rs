@@ -1,10 +1,15 @@
-//! The orphan sweep: shards no record places where they are (an
-//! interrupted write's) are deleted; referenced ones never are.
+//! The orphan sweep, and retiring a storage node: shards no record places
+//! where they are (an interrupted write's, or those left on a removed node
+//! once repair moved its blocks) are deleted; referenced ones never are.
 
-use crate::nodes::{admin, counts, node_dir, node_id, wait_for_counts, wait_for_status};
+use crate::nodes::{
+    admin, counts, node_dir, node_id, shard_files, wait_for_counts, wait_for_status,
+};
 use crate::{data, get, put};
 use bytes::Bytes;
 use serde_json::json;
+use std::path::Path;
+use std::time::Duration;
 use tessera_storage_client::StorageClient;
 use tessera_test_harness::{test_config, TestServer, TIMEOUT};
 use tessera_types::{BlockId, ShardId};
@@ -70,5 +75,96 @@ async fn orphan_shard_is_swept_and_referenced_ones_stay() {
     wait_for_status(&s, "/gc/orphan_sweep/shards_listed", json!(9)).await;
     assert_eq!(counts(&s, 3), vec![3, 3, 3]);
     assert_eq!(get(&s.client(), "orph", "k").await, body);
+    s.stop().await;
+}
+
+/// Four storage nodes (room to move a removed node's shards), fast
+/// heartbeats and repair passes every second.
+fn four_nodes(dir: &Path) -> Config {
+    let mut cfg = test_config(dir);
+    cfg.storage.nodes = 4;
+    cfg.storage.heartbeat_secs = 1;
+    cfg.engine.node_timeout_secs = 3;
+    cfg.worker.repair_interval_secs = 1;
+    cfg.worker.repair_queue_interval_secs = 1;
+    cfg
+}
+
+#[tokio::test]
+async fn removed_node_is_drained_by_repair_then_swept() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_with(four_nodes(dir.path())).await;
+    let c = s.client();
+    c.create_bucket().bucket("drain").send().await.unwrap();
+    let body = data(1024 * 1024, 11); // 4 blocks of 3 shards on 4 nodes
+    put(&c, "drain", "k", body.clone()).await;
+    let before = counts(&s, 4);
+    assert_eq!(before.iter().sum::<usize>(), 12);
+    // Retire the node holding the most shards.
+    let victim = (1..=4).max_by_key(|n| before[n - 1]).unwrap();
+    let held = before[victim - 1];
+    assert!(held > 0);
+    let id = node_id(&s, victim);
+
+    let admin = admin(&s);
+    let err = admin.remove_storage_node(12345).await.unwrap_err();
+    assert!(err.to_string().contains("404"), "{err}");
+    let status = admin.remove_storage_node(id).await.unwrap();
+    let state = |st: &tessera_gateway::admin::ClusterStatus| {
+        st.storage
+            .iter()
+            .find(|n| n.node_id == id)
+            .map(|n| n.state.clone())
+            .unwrap()
+    };
+    assert_eq!(state(&status), "removed");
+
+    // Repair rebuilds its shards on the other nodes; its own copies stay
+    // until the sweep (off so far) finds them stale.
+    crate::nodes::eventually(Duration::from_secs(30), || async {
+        let now = counts(&s, 4);
+        let elsewhere: usize = (1..=4).filter(|n| *n != victim).map(|n| now[n - 1]).sum();
+        if elsewhere == 12 && now[victim - 1] == held {
+            Ok(())
+        } else {
+            Err(format!("shard files per node {now:?}"))
+        }
+    })
+    .await;
+    wait_for_status(&s, "/blocks_below_full_redundancy", json!(0)).await;
+    // Its heartbeats (every second) do not bring it back.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(state(&admin.cluster_status().await.unwrap()), "removed");
+    assert_eq!(get(&c, "drain", "k").await, body);
+    s.stop().await;
+
+    // Restarted with the sweep on: the node registers again, stays
+    // removed, and loses every shard it still holds.
+    let s = TestServer::start_with(sweeping(four_nodes(dir.path()))).await;
+    assert_eq!(
+        state(&crate::nodes::admin(&s).cluster_status().await.unwrap()),
+        "removed"
+    );
+    crate::nodes::eventually(Duration::from_secs(30), || async {
+        let now = counts(&s, 4);
+        if now[victim - 1] == 0 && now.iter().sum::<usize>() == 12 {
+            Ok(())
+        } else {
+            Err(format!("shard files per node {now:?}"))
+        }
+    })
+    .await;
+    assert!(shard_files(&s, victim).is_empty());
+    let status = wait_for_status(
+        &s,
+        "/gc/orphan_sweep_totals/stale_deleted",
+        json!(held as u64),
+    )
+    .await;
+    assert_eq!(
+        status["gc"]["orphan_sweep_totals"]["orphans_deleted"],
+        json!(0)
+    );
+    assert_eq!(get(&s.client(), "drain", "k").await, body);
     s.stop().await;
 }

@@ -30,6 +30,17 @@ enum AdminCommand {
     /// The metadata group's membership.
     #[command(subcommand)]
     Meta(MetaCommand),
+    /// Storage nodes.
+    #[command(subcommand)]
+    Node(NodeCommand),
+}
+
+#[derive(Subcommand)]
+enum NodeCommand {
+    /// Retire a storage node: it gets no new shards, repair rebuilds its
+    /// shards on the other nodes, then the orphan sweep deletes what it still
+    /// holds. Stop it once `repair status` shows nothing left to repair.
+    Remove { node_id: u64 },
 }
 
 #[derive(Subcommand)]
@@ -174,6 +185,16 @@ pub async fn run_admin(args: AdminArgs) -> Result<()> {
             } else {
                 print_cluster(&s);
             }
+        }
+        AdminCommand::Node(NodeCommand::Remove { node_id }) => {
+            let s = client.remove_storage_node(node_id).await?;
+            println!(
+                "Storage node {node_id} removed: it gets no new shards, and repair rebuilds its shards on the other nodes."
+            );
+            println!(
+                "Stop it once `tessera admin repair status` shows nothing below full redundancy.\n"
+            );
+            print_cluster(&s);
         }
         AdminCommand::Key(KeyCommand::Delete { access_key }) => {
             client.delete_key(&access_key).await?;
