@@ -15,7 +15,6 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 use tessera_test_harness::{data, Cluster, TIMEOUT};
-use tessera_types::Segment;
 
 /// Sizes that cover inline data, one partial block and several blocks
 /// (tests run with 256 KiB blocks).
@@ -129,23 +128,19 @@ where
     }
 }
 
-/// Whether every block of every object in `bucket` has all its shards on
-/// nodes of `live` (node ids).
-pub async fn fully_redundant(cluster: &Cluster, bucket: &str, live: &HashSet<u64>) -> bool {
+/// Whether every block (of every object and upload, the tests use one
+/// bucket) has all its shards on nodes of `live` (node ids).
+pub async fn fully_redundant(cluster: &Cluster, live: &HashSet<u64>) -> bool {
     let meta = cluster.inspector();
-    let Ok(records) = meta.scan_objects(None, 10_000).await else {
+    let Ok(blocks) = meta.scan_blocks(None, 100_000).await else {
         return false;
     };
-    records
-        .iter()
-        .filter(|(b, _, _)| b == bucket)
-        .flat_map(|(_, _, o)| o.segments.iter())
-        .all(|s| match s {
-            Segment::Inline(_) => true,
-            Segment::Block(b) => b
+    !blocks.is_empty()
+        && blocks.iter().all(|b| {
+            b.block
                 .shards
                 .iter()
-                .all(|r| r.as_ref().is_some_and(|r| live.contains(&r.node))),
+                .all(|r| r.as_ref().is_some_and(|r| live.contains(&r.node)))
         })
 }
 

@@ -98,7 +98,7 @@ async fn two_of_six_storage_nodes_lost_everything_reads_back() {
     eventually(
         "repair restores full redundancy",
         Duration::from_secs(90),
-        || fully_redundant(&cluster, "bkt", &live),
+        || fully_redundant(&cluster, &live),
     )
     .await;
     verify_all(&cluster, "bkt", &acked).await;
@@ -131,7 +131,7 @@ async fn storage_node_stopped_mid_put() {
     eventually(
         "repair restores full redundancy",
         Duration::from_secs(90),
-        || fully_redundant(&cluster, "bkt", &live),
+        || fully_redundant(&cluster, &live),
     )
     .await;
     verify_all(&cluster, "bkt", &[big]).await;

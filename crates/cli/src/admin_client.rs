@@ -138,6 +138,14 @@ impl AdminClient {
             .await
     }
 
+    /// Retires a storage node (`DELETE /v1/storage/nodes/ID`); returns the
+    /// cluster status after the change.
+    pub async fn remove_storage_node(&self, node_id: u64) -> Result<ClusterStatus> {
+        let path = format!("/v1/storage/nodes/{node_id}");
+        self.request_json(http::Method::DELETE, &path, Vec::new())
+            .await
+    }
+
     pub async fn cluster_status(&self) -> Result<ClusterStatus> {
         self.get_json("/v1/cluster").await
     }

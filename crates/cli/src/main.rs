@@ -5,12 +5,14 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use tessera_cli::admin_client::{AdminClient, ENV_ENDPOINT};
 use tessera_cli::credentials::{self, Origin};
 use tessera_cli::{roles, server};
-use tessera_gateway::admin::CreateKeyRequest;
 use tessera_proto::Transport;
 use tessera_util::Config;
+
+mod admin_cli;
+
+use admin_cli::{run_admin, AdminArgs};
 
 #[derive(Parser)]
 #[command(
@@ -142,87 +144,6 @@ struct GatewayArgs {
     /// Also run the background workers (GC) in this process.
     #[arg(long)]
     workers: bool,
-}
-
-#[derive(Args)]
-struct AdminArgs {
-    /// Admin API URL [env TESSERA_ADMIN_ENDPOINT, default http://127.0.0.1:9100].
-    #[arg(long, env = ENV_ENDPOINT, default_value = "http://127.0.0.1:9100")]
-    endpoint: String,
-    #[command(subcommand)]
-    command: AdminCommand,
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Access keys: each key is its own principal; a bucket belongs to the key that created it.
-    #[command(subcommand)]
-    Key(KeyCommand),
-    /// The cluster: metadata nodes and leader, storage nodes and their state.
-    #[command(subcommand)]
-    Cluster(ClusterCommand),
-    /// Repair and scrub: what the last passes found and rebuilt.
-    #[command(subcommand)]
-    Repair(RepairCommand),
-    /// The metadata group's membership.
-    #[command(subcommand)]
-    Meta(MetaCommand),
-}
-
-#[derive(Subcommand)]
-enum MetaCommand {
-    /// Add a running `tessera meta` node (started without --bootstrap) as a voter.
-    AddVoter {
-        #[arg(long)]
-        node_id: u64,
-        /// Its gRPC address, HOST:PORT.
-        #[arg(long)]
-        addr: String,
-    },
-    /// Remove a node from the metadata group.
-    Remove { node_id: u64 },
-}
-
-#[derive(Subcommand)]
-enum RepairCommand {
-    /// Blocks below full redundancy, rebuild rate and ETA, last scrub (ask a
-    /// gateway that runs the workers).
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum ClusterCommand {
-    /// Show the metadata group (leader, members) and the storage nodes.
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum KeyCommand {
-    /// Create a key (generated unless both --access-key and --secret-key are given).
-    Create {
-        #[arg(long)]
-        name: String,
-        #[arg(long, requires = "secret_key")]
-        access_key: Option<String>,
-        #[arg(long, requires = "access_key")]
-        secret_key: Option<String>,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List keys (without their secrets).
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Delete a key: it stops working at once; its buckets stay.
-    Delete { access_key: String },
 }
 
 fn main() -> Result<()> {
@@ -456,156 +377,4 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
-}
-
-async fn run_admin(args: AdminArgs) -> Result<()> {
-    let root = credentials::from_env()?.with_context(|| {
-        format!(
-            "the admin API needs the root credentials: set {} and {}",
-            credentials::ENV_ACCESS_KEY,
-            credentials::ENV_SECRET_KEY
-        )
-    })?;
-    let client = AdminClient::new(&args.endpoint, &root.access_key_id, &root.secret_key)?;
-    match args.command {
-        AdminCommand::Key(KeyCommand::Create {
-            name,
-            access_key,
-            secret_key,
-            json,
-        }) => {
-            let key = client
-                .create_key(&CreateKeyRequest {
-                    name,
-                    access_key_id: access_key,
-                    secret_key,
-                })
-                .await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&key)?);
-            } else {
-                println!("Access key id:      {}", key.access_key_id);
-                println!("Secret access key:  {}", key.secret_key.unwrap_or_default());
-                println!("Name:               {}", key.name);
-            }
-        }
-        AdminCommand::Key(KeyCommand::List { json }) => {
-            let keys = client.list_keys().await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&keys)?);
-            } else {
-                println!("{:<24} {:<32} CREATED", "ACCESS KEY ID", "NAME");
-                for k in keys {
-                    println!(
-                        "{:<24} {:<32} {}",
-                        k.access_key_id,
-                        k.name,
-                        tessera_s3_protocol::fmt::iso8601_millis(k.created)
-                    );
-                }
-            }
-        }
-        AdminCommand::Meta(MetaCommand::AddVoter { node_id, addr }) => {
-            let s = client.add_voter(node_id, &addr).await?;
-            println!(
-                "node {node_id} is a voter; voters: {:?}",
-                s.meta
-                    .iter()
-                    .filter(|m| m.voter)
-                    .map(|m| m.node_id)
-                    .collect::<Vec<_>>()
-            );
-        }
-        AdminCommand::Meta(MetaCommand::Remove { node_id }) => {
-            let s = client.remove_meta_node(node_id).await?;
-            println!(
-                "node {node_id} removed; voters: {:?}",
-                s.meta
-                    .iter()
-                    .filter(|m| m.voter)
-                    .map(|m| m.node_id)
-                    .collect::<Vec<_>>()
-            );
-        }
-        AdminCommand::Repair(RepairCommand::Status { json }) => {
-            let s = client.repair_status().await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
-            } else {
-                let num = |v: &serde_json::Value| {
-                    v.as_f64()
-                        .map(|f| format!("{f:.1}"))
-                        .unwrap_or_else(|| "-".into())
-                };
-                match s.get("repair").filter(|r| !r.is_null()) {
-                    None => println!(
-                        "Repair: no pass completed yet (every {}s)",
-                        s["repair_interval_secs"]
-                    ),
-                    Some(r) => {
-                        println!(
-                            "Blocks below full redundancy:  {}",
-                            s["blocks_below_full_redundancy"]
-                        );
-                        println!("Last repair pass:              {} blocks checked, {} degraded, {} shards ({} MiB) rebuilt in {}s",
-                            r["blocks_checked"], r["blocks_degraded"], r["shards_rebuilt"],
-                            num(&serde_json::json!(r["bytes_rebuilt"].as_f64().unwrap_or(0.0) / 1_048_576.0)), num(&r["seconds"]));
-                        println!(
-                            "Rebuild rate:                  {} MiB/s",
-                            num(&s["rebuild_rate_mib_s"])
-                        );
-                        println!("ETA to full redundancy:        {} s", num(&s["eta_secs"]));
-                    }
-                }
-                match s.get("scrub").filter(|r| !r.is_null()) {
-                    None => println!("Scrub: no pass completed yet"),
-                    Some(r) => println!("Last scrub pass:               {} blocks checked, {} bad shards, {} rebuilt in {}s",
-                        r["blocks_checked"], r["bad_shards"], r["shards_rebuilt"], num(&r["seconds"])),
-                }
-            }
-        }
-        AdminCommand::Cluster(ClusterCommand::Status { json }) => {
-            let s = client.cluster_status().await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
-            } else {
-                match s.leader_id {
-                    Some(id) => println!(
-                        "Metadata leader:  node {id} at {} (term {})",
-                        s.leader_addr, s.term
-                    ),
-                    None => println!("Metadata leader:  none (term {})", s.term),
-                }
-                println!("\n{:<8} {:<24} VOTER", "META", "ADDRESS");
-                for m in &s.meta {
-                    println!(
-                        "{:<8} {:<24} {}",
-                        m.node_id,
-                        m.addr,
-                        if m.voter { "yes" } else { "learner" }
-                    );
-                }
-                println!(
-                    "\n{:<22} {:<24} {:<10} {:<6} {:>10} HEARTBEAT",
-                    "STORAGE NODE", "ADDRESS", "ZONE", "STATE", "CAPACITY"
-                );
-                for n in &s.storage {
-                    println!(
-                        "{:<22} {:<24} {:<10} {:<6} {:>8}Gi {:.0}s ago",
-                        n.node_id,
-                        n.addr,
-                        n.zone,
-                        n.state,
-                        n.capacity_bytes >> 30,
-                        n.last_heartbeat_age_secs
-                    );
-                }
-            }
-        }
-        AdminCommand::Key(KeyCommand::Delete { access_key }) => {
-            client.delete_key(&access_key).await?;
-            println!("Deleted access key {access_key}");
-        }
-    }
-    Ok(())
 }

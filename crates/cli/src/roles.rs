@@ -207,26 +207,24 @@ pub async fn start_gateway(
         }));
     }
     if workers {
+        let w = &cfg.worker;
+        let secs = |s: u64| Duration::from_secs(s.max(1));
         let gc = GcWorker::new(
             Arc::clone(&engine),
-            Duration::from_secs(cfg.worker.gc_interval_secs.max(1)),
+            secs(w.gc_interval_secs),
+            secs(w.orphan_sweep_interval_secs),
+            Duration::from_secs(w.orphan_grace_secs),
         );
-        tasks.push(tokio::spawn(gc.run(stop.clone())));
+        tasks.push(tokio::spawn(Arc::clone(&gc).run(stop.clone())));
         let repair = RepairWorker::new(
             Arc::clone(&engine),
-            Duration::from_secs(cfg.worker.repair_interval_secs.max(1)),
+            secs(w.repair_interval_secs),
+            secs(w.repair_queue_interval_secs),
         );
         tasks.push(tokio::spawn(Arc::clone(&repair).run(stop.clone())));
-        let scrub = ScrubWorker::new(
-            engine,
-            Duration::from_secs(cfg.worker.scrub_interval_secs.max(1)),
-        );
+        let scrub = ScrubWorker::new(engine, secs(w.scrub_interval_secs));
         tasks.push(tokio::spawn(Arc::clone(&scrub).run(stop.clone())));
-        gateway_ref.set_workers(Arc::new(Workers {
-            repair: Arc::clone(&repair),
-            scrub,
-            repair_interval: Duration::from_secs(cfg.worker.repair_interval_secs.max(1)),
-        }));
+        gateway_ref.set_workers(Arc::new(Workers { repair, scrub, gc }));
     }
     Ok(addrs)
 }
@@ -242,36 +240,12 @@ pub async fn join_all(tasks: Vec<JoinHandle<()>>, limit: Duration) {
 struct Workers {
     repair: Arc<RepairWorker>,
     scrub: Arc<ScrubWorker>,
-    repair_interval: Duration,
+    gc: Arc<GcWorker>,
 }
 
 impl tessera_gateway::WorkerStatus for Workers {
     fn status(&self) -> serde_json::Value {
-        let repair = self.repair.last_pass();
-        // Rate of the last pass that rebuilt anything, and a rough ETA for
-        // what is still short: the remaining blocks at that rate.
-        let (rate, eta) = match &repair {
-            Some(r) if r.seconds > 0.0 && r.shards_rebuilt > 0 => {
-                let rate = r.bytes_rebuilt as f64 / r.seconds;
-                let per_block = r.bytes_rebuilt as f64 / r.shards_rebuilt as f64;
-                let eta = if r.blocks_still_degraded == 0 {
-                    0.0
-                } else {
-                    r.blocks_still_degraded as f64 * per_block / rate
-                        + self.repair_interval.as_secs_f64()
-                };
-                (Some(rate / 1_048_576.0), Some(eta))
-            }
-            Some(r) if r.blocks_still_degraded == 0 => (None, Some(0.0)),
-            _ => (None, None),
-        };
-        serde_json::json!({
-            "repair": repair,
-            "blocks_below_full_redundancy": repair.as_ref().map(|r| r.blocks_still_degraded),
-            "rebuild_rate_mib_s": rate,
-            "eta_secs": eta,
-            "repair_interval_secs": self.repair_interval.as_secs(),
-            "scrub": self.scrub.last_pass(),
-        })
+        let report = tessera_workers::report(&self.repair, &self.scrub, &self.gc);
+        serde_json::to_value(report).unwrap_or_default()
     }
 }

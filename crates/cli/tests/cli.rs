@@ -153,6 +153,32 @@ fn server_banner_admin_keys_and_clean_stop() {
     assert!(!ok);
     assert!(err.contains("no such access key"), "{err}");
 
+    // Storage nodes: an unknown id is refused; a known one is retired, and
+    // the cluster status says so.
+    let (ok, _, err) = admin(&s, &["node", "remove", "424242"]);
+    assert!(!ok);
+    assert!(err.contains("404") && err.contains("424242"), "{err}");
+    let (ok, out, err) = admin(&s, &["cluster", "status", "--json"]);
+    assert!(ok, "{err}");
+    let cluster: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let node = cluster["storage"][0]["node_id"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let (ok, out, err) = admin(&s, &["node", "remove", &node]);
+    assert!(ok, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&node))
+        .unwrap_or_default();
+    assert!(line.contains("removed"), "{out}");
+    let (ok, out, err) = admin(&s, &["repair", "status"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Repair queue:") && out.contains("Orphan sweep"),
+        "{out}"
+    );
+
     // Without root credentials the CLI says what it needs.
     let out = Command::new(BIN)
         .args(["admin", "key", "list"])

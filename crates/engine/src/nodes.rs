@@ -57,7 +57,9 @@ impl Engine {
         })
     }
 
-    /// Whether `node` is up and has sent a heartbeat recently.
+    /// Whether `node` is up and has sent a heartbeat recently. A removed
+    /// node is never live: it gets no new shards, repair moves its shards,
+    /// and reads try its shards only after those on live nodes.
     fn is_live(&self, node: &NodeInfo, now: i64) -> bool {
         node.state == NodeState::Up && now - node.last_heartbeat <= self.node_timeout_ms
     }
@@ -101,6 +103,20 @@ impl Engine {
             .map(|n| {
                 let live = self.is_live(&n, now);
                 (n, live)
+            })
+            .collect()
+    }
+
+    /// Nodes that are running (fresh heartbeat) and either live or removed
+    /// but not yet stopped: the nodes whose shards the orphan sweep lists.
+    pub fn running_nodes(&self) -> Vec<NodeInfo> {
+        let now = now_millis();
+        self.pool
+            .nodes()
+            .into_iter()
+            .filter(|n| {
+                matches!(n.state, NodeState::Up | NodeState::Removed)
+                    && now - n.last_heartbeat <= self.node_timeout_ms
             })
             .collect()
     }

@@ -1,6 +1,6 @@
 //! Rebuilding shards: a block whose shard is missing (a degraded write) or
-//! sits on a node that is down gets that shard re-encoded from the others
-//! and written to another live node.
+//! sits on a node that is not live (down, or removed by an operator) gets
+//! that shard re-encoded from the others and written to another live node.
 
 use crate::{Engine, Error, Result};
 use futures::stream::FuturesUnordered;
@@ -86,14 +86,8 @@ impl Engine {
         if wanted.is_empty() {
             return Ok(None);
         }
-        let data = self.fetch_block(block).await?;
-        let codec = self.codec_for(block.profile)?;
-        let shards = tokio::task::spawn_blocking(move || codec.encode(&data))
-            .await
-            .map_err(|e| Error::Internal(format!("encode task: {e}")))?
-            .map_err(|e| Error::Internal(format!("erasure encode: {e}")))?;
-
         // New homes: live nodes holding no other live shard of this block.
+        // Chosen first: without any, reading the block would be wasted.
         let keep: HashSet<u64> = block
             .shards
             .iter()
@@ -107,6 +101,17 @@ impl Engine {
             .filter(|c| !keep.contains(&c.id))
             .collect();
         let homes = placement::place(&block.id, &candidates, wanted.len());
+        if homes.is_empty() {
+            debug!(block = %block.id, "no live node can take a rebuilt shard");
+            return Ok(None);
+        }
+
+        let data = self.fetch_block(block).await?;
+        let codec = self.codec_for(block.profile)?;
+        let shards = tokio::task::spawn_blocking(move || codec.encode(&data))
+            .await
+            .map_err(|e| Error::Internal(format!("encode task: {e}")))?
+            .map_err(|e| Error::Internal(format!("erasure encode: {e}")))?;
 
         let mut puts = FuturesUnordered::new();
         for (index, node) in wanted.iter().copied().zip(homes) {

@@ -95,7 +95,12 @@ pub fn meta_error(e: MetaError) -> S3Error {
             S3Error::new(S3ErrorCode::InvalidPart).extra("PartNumber", n.to_string())
         }
         MetaError::PreconditionFailed => S3Error::new(S3ErrorCode::PreconditionFailed),
-        MetaError::AccessKeyExists | MetaError::NoSuchAccessKey | MetaError::Invalid(_) => {
+        MetaError::AccessKeyExists
+        | MetaError::NoSuchAccessKey
+        | MetaError::Invalid(_)
+        | MetaError::NoSuchBlock
+        | MetaError::BlockMismatch(_)
+        | MetaError::NoSuchNode => {
             tracing::error!(error = %e, "unexpected metadata outcome");
             S3ErrorCode::InternalError.into()
         }

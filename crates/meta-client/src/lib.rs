@@ -4,6 +4,7 @@
 //! leader, following `x-tessera-leader` hints and retrying across endpoints
 //! with a bounded backoff; typed helpers cover every command and query.
 
+mod blocks;
 mod client;
 mod endpoints;
 mod error;

@@ -7,7 +7,7 @@ use tessera_types::meta::{
     ListUploadsPage, ListUploadsQuery, Precondition, Query, QueryReply,
 };
 use tessera_types::{
-    AccessKey, Acl, BlockRef, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord,
+    AccessKey, Acl, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord,
 };
 
 /// A page of `ListParts`.
@@ -19,7 +19,7 @@ pub struct PartsPage {
     pub is_truncated: bool,
 }
 
-fn unexpected<T: std::fmt::Debug>(what: &str, reply: T) -> Error {
+pub(crate) fn unexpected<T: std::fmt::Debug>(what: &str, reply: T) -> Error {
     Error::Internal(format!("unexpected reply to {what}: {reply:?}"))
 }
 
@@ -28,7 +28,7 @@ impl MetaClient {
         Ok(self.write(cmd).await??)
     }
 
-    async fn command_done(&self, what: &str, cmd: Command) -> Result<()> {
+    pub(crate) async fn command_done(&self, what: &str, cmd: Command) -> Result<()> {
         match self.command(cmd).await? {
             CommandReply::Done => Ok(()),
             other => Err(unexpected(what, other)),
@@ -42,7 +42,7 @@ impl MetaClient {
         }
     }
 
-    async fn query(&self, q: Query) -> Result<QueryReply> {
+    pub(crate) async fn query(&self, q: Query) -> Result<QueryReply> {
         Ok(self.read(q).await??)
     }
 
@@ -118,28 +118,6 @@ impl MetaClient {
             keys,
         };
         self.command_done("DeleteObjects", cmd).await
-    }
-
-    /// Replaces a block of `bucket/key` with its repaired copy.
-    pub async fn update_block(&self, bucket: &str, key: &str, block: BlockRef) -> Result<()> {
-        let cmd = Command::UpdateBlock {
-            bucket: bucket.into(),
-            key: key.into(),
-            block,
-        };
-        self.command_done("UpdateBlock", cmd).await
-    }
-
-    /// Object records after `after`, in key order, at most `max`.
-    pub async fn scan_objects(
-        &self,
-        after: Option<(String, String)>,
-        max: u32,
-    ) -> Result<Vec<(String, String, ObjectRecord)>> {
-        match self.query(Query::ScanObjects { after, max }).await? {
-            QueryReply::ObjectRecords(r) => Ok(r),
-            other => Err(unexpected("ScanObjects", other)),
-        }
     }
 
     /// Starts a multipart upload.

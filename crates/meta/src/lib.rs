@@ -2,8 +2,9 @@
 //!
 //! One openraft group (storage-v2) on RocksDB replicates
 //! [`tessera_types::meta::Command`]s; a state machine of ordered keyspaces
-//! (buckets, objects, uploads, parts, access keys, nodes, GC queue) applies
-//! them atomically and answers [`tessera_types::meta::Query`]s. Clients talk
+//! (buckets, objects, uploads, parts, access keys, nodes, GC queue, block
+//! index, repair queue) applies them atomically and answers
+//! [`tessera_types::meta::Query`]s. Clients talk
 //! to it through the `Meta` gRPC service (see `tessera-meta-client`); peers
 //! through the `Raft` service.
 //!
@@ -14,6 +15,9 @@
 //!   between the replaced and the new version (or a part and the completed
 //!   object) are never queued. `CompleteUpload` therefore also frees listed
 //!   parts' blocks that the new object does not use.
+//! - The block index (block id -> owning record) and the repair queue
+//!   (blocks with a missing shard) change in the same batch as the records;
+//!   freeing a block (queueing it for GC) drops both entries.
 //! - `GetObject`, `ListObjects` and `ListUploads` on a missing bucket answer
 //!   `NoSuchBucket`; `ListParts` on a missing upload `NoSuchUpload`.
 //! - State-machine writes are not fsync'd (the log is, and they are

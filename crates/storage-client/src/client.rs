@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tessera_proto::storage::v1::storage_client::StorageClient as GrpcClient;
 use tessera_proto::storage::v1::{
-    DeleteShardsRequest, GetShardRequest, NodeStatusReply, NodeStatusRequest, PutShardRequest,
-    ShardKey,
+    DeleteShardsRequest, GetShardRequest, ListShardsRequest, NodeStatusReply, NodeStatusRequest,
+    PutShardRequest, ShardKey,
 };
 use tessera_proto::Transport;
 use tessera_proto::MAX_MESSAGE_BYTES;
@@ -45,6 +45,28 @@ impl From<NodeStatusReply> for NodeStatus {
             shard_count: r.shard_count,
         }
     }
+}
+
+/// A shard as a node lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardInfo {
+    pub id: ShardId,
+    /// Bytes of shard data.
+    pub len: u64,
+    /// When the node last wrote the shard's file, Unix milliseconds.
+    pub modified_ms: i64,
+}
+
+/// A page of [`StorageClient::list_shards`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShardPage {
+    /// In (block id, index) order.
+    pub shards: Vec<ShardInfo>,
+    /// The page stopped at the limit: more may follow its last shard.
+    pub more: bool,
+    /// The node's clock when it read the page, Unix milliseconds (compare
+    /// `modified_ms` with this, not with the local clock).
+    pub node_now_ms: i64,
 }
 
 /// A gRPC client for one storage node. Cheap to clone: clones share the
@@ -169,17 +191,72 @@ impl StorageClient {
     /// Deletes shards (absent ones are not an error); returns how many existed.
     #[tracing::instrument(level = "debug", skip(self, ids), fields(addr = %self.addr, count = ids.len()))]
     pub async fn delete_shards(&self, ids: &[ShardId]) -> Result<u32> {
+        self.delete(ids, 0).await
+    }
+
+    /// Deletes the shards whose files the node last wrote before
+    /// `cutoff_ms` (Unix milliseconds, > 0): a shard written again since it
+    /// was listed is kept. Returns how many were deleted.
+    #[tracing::instrument(level = "debug", skip(self, ids), fields(addr = %self.addr, count = ids.len()))]
+    pub async fn delete_shards_modified_before(
+        &self,
+        ids: &[ShardId],
+        cutoff_ms: i64,
+    ) -> Result<u32> {
+        if cutoff_ms <= 0 {
+            return Err(Error::Rejected(format!(
+                "a deletion cutoff must be after 1970, got {cutoff_ms}"
+            )));
+        }
+        self.delete(ids, cutoff_ms).await
+    }
+
+    async fn delete(&self, ids: &[ShardId], modified_before_unix_ms: i64) -> Result<u32> {
         if ids.is_empty() {
             return Ok(0);
         }
         let req = DeleteShardsRequest {
             shards: ids.iter().map(|&id| ShardKey::from(id)).collect(),
+            modified_before_unix_ms,
         };
         let mut grpc = self.grpc.clone();
         Ok(self
             .call(grpc.delete_shards(self.request(req)))
             .await?
             .deleted)
+    }
+
+    /// Up to `limit` of the node's shards in (block id, index) order after
+    /// `after` (from the first when `None`). The node caps a page at 10,000
+    /// shards.
+    #[tracing::instrument(level = "debug", skip(self), fields(addr = %self.addr))]
+    pub async fn list_shards(&self, after: Option<ShardId>, limit: u32) -> Result<ShardPage> {
+        let req = ListShardsRequest {
+            after: after.map(ShardKey::from),
+            limit,
+        };
+        let mut grpc = self.grpc.clone();
+        let reply = self.call(grpc.list_shards(self.request(req))).await?;
+        let shards = reply
+            .shards
+            .iter()
+            .map(|s| {
+                let key = s
+                    .shard
+                    .as_ref()
+                    .ok_or_else(|| Error::Internal("listed shard without a key".into()))?;
+                Ok(ShardInfo {
+                    id: ShardId::try_from(key).map_err(Error::Internal)?,
+                    len: s.len,
+                    modified_ms: s.modified_unix_ms,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ShardPage {
+            shards,
+            more: reply.more,
+            node_now_ms: reply.now_unix_ms,
+        })
     }
 
     /// The node's identity and usage.

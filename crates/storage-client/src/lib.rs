@@ -8,6 +8,6 @@ mod client;
 mod error;
 mod pool;
 
-pub use client::{NodeStatus, StorageClient, DEFAULT_TIMEOUT};
+pub use client::{NodeStatus, ShardInfo, ShardPage, StorageClient, DEFAULT_TIMEOUT};
 pub use error::{Error, Result};
 pub use pool::StoragePool;

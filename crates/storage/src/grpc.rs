@@ -1,13 +1,14 @@
 //! The gRPC face of a storage node.
 
-use crate::{Error, Result, StorageNode};
+use crate::{listing, Error, Result, StorageNode};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_proto::storage::v1::storage_server::{Storage, StorageServer};
 use tessera_proto::storage::v1::{
-    DeleteShardsReply, DeleteShardsRequest, GetShardReply, GetShardRequest, NodeStatusReply,
-    NodeStatusRequest, PutShardReply, PutShardRequest, ShardKey,
+    DeleteShardsReply, DeleteShardsRequest, GetShardReply, GetShardRequest, ListShardsReply,
+    ListShardsRequest, NodeStatusReply, NodeStatusRequest, PutShardReply, PutShardRequest,
+    ShardInfo, ShardKey,
 };
 use tessera_proto::MAX_MESSAGE_BYTES;
 use tessera_types::ShardId;
@@ -107,14 +108,47 @@ impl Storage for GrpcStorage {
         &self,
         request: Request<DeleteShardsRequest>,
     ) -> Result<Response<DeleteShardsReply>, Status> {
-        let ids = request
-            .get_ref()
+        let req = request.get_ref();
+        let ids = req
             .shards
             .iter()
             .map(|k| shard_id(Some(k)))
             .collect::<Result<Vec<_>, _>>()?;
-        let deleted = self.node.delete_shards(&ids).await.map_err(to_status)?;
+        let deleted = match req.modified_before_unix_ms {
+            0 => self.node.delete_shards(&ids).await,
+            cutoff => self.node.delete_shards_modified_before(&ids, cutoff).await,
+        }
+        .map_err(to_status)?;
         Ok(Response::new(DeleteShardsReply { deleted }))
+    }
+
+    async fn list_shards(
+        &self,
+        request: Request<ListShardsRequest>,
+    ) -> Result<Response<ListShardsReply>, Status> {
+        let req = request.get_ref();
+        let after = match &req.after {
+            Some(k) => Some(shard_id(Some(k))?),
+            None => None,
+        };
+        let now_unix_ms = listing::now_ms();
+        let (shards, more) = self
+            .node
+            .list_shards(after, req.limit as usize)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(ListShardsReply {
+            shards: shards
+                .into_iter()
+                .map(|s| ShardInfo {
+                    shard: Some(s.id.into()),
+                    len: s.len,
+                    modified_unix_ms: s.modified_ms,
+                })
+                .collect(),
+            more,
+            now_unix_ms,
+        }))
     }
 
     async fn node_status(

@@ -29,6 +29,11 @@
 //! name, and then the directory is `fsync`ed; only then does a put return.
 //! Left-over temporary files of a crash are removed at start. Every read
 //! checks the header and the blake3 hash of the data.
+//!
+//! `ListShards` pages through a node's shards in (block id, index) order
+//! (the orphan sweep's view of the node), reading one fan-out directory at a
+//! time; a conditional `DeleteShards` removes only files not written since
+//! a given time, so that a shard rewritten after it was listed survives.
 
 mod config;
 mod disk;
@@ -36,9 +41,11 @@ mod error;
 mod grpc;
 mod identity;
 pub mod layout;
+mod listing;
 mod node;
 
 pub use config::StorageConfig;
 pub use error::{Error, Result};
 pub use grpc::{serve, GrpcStorage};
+pub use listing::{ShardInfo, MAX_PAGE as MAX_LIST_PAGE};
 pub use node::{NodeStatus, StorageNode};

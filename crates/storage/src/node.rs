@@ -3,6 +3,7 @@
 use crate::disk::{self, Usage};
 use crate::error::blocking;
 use crate::layout::{self, SHARDS_DIR};
+use crate::listing::{self, ShardInfo};
 use crate::{identity, Error, Result, StorageConfig};
 use bytes::Bytes;
 use std::collections::{BTreeSet, HashSet};
@@ -216,6 +217,23 @@ impl StorageNode {
 
     /// Deletes shards; absent ones are skipped. Returns how many were present.
     pub async fn delete_shards(&self, ids: &[ShardId]) -> Result<u32> {
+        self.delete_shards_where(ids, None).await
+    }
+
+    /// Deletes the shards whose files were last modified before
+    /// `cutoff_ms` (Unix milliseconds); newer ones (written again since
+    /// they were listed) are kept. The check and the removal happen under
+    /// the lock [`StorageNode::put_shard`] replaces files under. Returns how
+    /// many were deleted.
+    pub async fn delete_shards_modified_before(
+        &self,
+        ids: &[ShardId],
+        cutoff_ms: i64,
+    ) -> Result<u32> {
+        self.delete_shards_where(ids, Some(cutoff_ms)).await
+    }
+
+    async fn delete_shards_where(&self, ids: &[ShardId], cutoff_ms: Option<i64>) -> Result<u32> {
         let shared = self.shared.clone();
         let ids = ids.to_vec();
         blocking(move || {
@@ -228,6 +246,13 @@ impl StorageNode {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner());
                 for path in shared.candidate_paths(id) {
+                    if let Some(cutoff) = cutoff_ms {
+                        let newer = listing::modified_since(&path, cutoff)
+                            .map_err(|e| Error::io("checking shard", &path, e))?;
+                        if newer {
+                            continue;
+                        }
+                    }
                     let removed = disk::remove_if_exists(&path)
                         .map_err(|e| Error::io("deleting shard", &path, e))?;
                     if let Some(size) = removed {
@@ -245,6 +270,22 @@ impl StorageNode {
             }
             tracing::debug!(requested = ids.len(), deleted, "deleted shards");
             Ok(deleted)
+        })
+        .await
+    }
+
+    /// Up to `limit` shards (at most [`listing::MAX_PAGE`]; 0 for that many)
+    /// in (block id, index) order after `after`, and whether the page
+    /// stopped at the limit.
+    pub async fn list_shards(
+        &self,
+        after: Option<ShardId>,
+        limit: usize,
+    ) -> Result<(Vec<ShardInfo>, bool)> {
+        let shared = self.shared.clone();
+        blocking(move || {
+            listing::list(&shared.dirs, after, limit)
+                .map_err(|e| Error::io("listing shards in", &shared.dirs[0], e))
         })
         .await
     }

@@ -182,3 +182,73 @@ async fn get_shard_expecting_checks_the_metadata_hash() {
     server.stop.take().unwrap().send(()).unwrap();
     server.task.await.unwrap().unwrap();
 }
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn list_shards_pages_and_conditional_delete_spares_rewrites() {
+    let server = start().await;
+    let client = StorageClient::connect_lazy(&server.addr).unwrap();
+    let mut ids: Vec<ShardId> = (0..5).map(shard).collect();
+    for id in &ids {
+        client
+            .put_shard(*id, Bytes::from_static(b"abc"), hash(b"abc"))
+            .await
+            .unwrap();
+    }
+    ids.sort();
+
+    let mut listed = Vec::new();
+    let mut after = None;
+    loop {
+        let page = client.list_shards(after, 2).await.unwrap();
+        assert!(page.shards.len() <= 2);
+        after = page.shards.last().map(|s| s.id);
+        listed.extend(page.shards);
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), ids);
+    assert!(listed.iter().all(|s| s.len == 3));
+    assert!(listed.iter().all(|s| s.modified_ms > now_ms() - 60_000));
+    let page = client.list_shards(None, 1).await.unwrap();
+    assert!(page.more);
+    assert!((page.node_now_ms - now_ms()).abs() < 60_000);
+
+    // Nothing was written before a cutoff a minute ago.
+    let early = now_ms() - 60_000;
+    assert_eq!(
+        client
+            .delete_shards_modified_before(&ids, early)
+            .await
+            .unwrap(),
+        0
+    );
+    // A shard written again after the cutoff survives; the others go.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let cutoff = now_ms();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    client
+        .put_shard(ids[0], Bytes::from_static(b"abc"), hash(b"abc"))
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .delete_shards_modified_before(&ids, cutoff)
+            .await
+            .unwrap(),
+        4
+    );
+    let left = client.list_shards(None, 0).await.unwrap();
+    assert_eq!(left.shards.len(), 1);
+    assert_eq!(left.shards[0].id, ids[0]);
+    assert!(!left.more);
+    assert!(client.delete_shards_modified_before(&ids, 0).await.is_err());
+    assert_eq!(server.node.status().await.unwrap().shard_count, 1);
+}

@@ -7,6 +7,7 @@
 //! releases can still decode them.
 
 pub mod acl;
+pub mod blocks;
 pub mod codec;
 pub mod ids;
 pub mod meta;
@@ -14,6 +15,7 @@ pub mod object;
 pub mod records;
 
 pub use acl::{Acl, CannedAcl, Grant, Grantee, Permission};
+pub use blocks::{BlockOwner, OwnedBlock};
 pub use ids::{BlockId, NodeId, ShardId};
 pub use object::{
     BlockRef, Checksum, ChecksumAlgorithm, ChecksumType, ContentHeaders, ErasureProfile,

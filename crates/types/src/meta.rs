@@ -7,8 +7,8 @@
 
 use crate::Acl;
 use crate::{
-    AccessKey, BlockRef, BucketRecord, NodeInfo, ObjectRecord, ObjectSummary, PartRecord,
-    UploadRecord,
+    AccessKey, BlockId, BlockRef, BucketRecord, NodeId, NodeInfo, NodeState, ObjectRecord,
+    ObjectSummary, OwnedBlock, PartRecord, ShardRef, UploadRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -97,9 +97,17 @@ pub enum Command {
     DeleteAccessKey {
         access_key_id: String,
     },
-    /// Adds or updates a storage node in the cluster map.
+    /// Adds or updates a storage node in the cluster map (a storage node's
+    /// start and heartbeat). A node recorded as `Removed` stays `Removed`:
+    /// only its address, zone, capacity and heartbeat are updated.
     RegisterNode {
         node: NodeInfo,
+    },
+    /// Sets the state of a storage node in the cluster map (`Removed`:
+    /// retire it). Fails with `NoSuchNode`.
+    SetNodeState {
+        id: NodeId,
+        state: NodeState,
     },
     /// Removes GC queue entries whose blocks have been freed.
     AckGc {
@@ -118,15 +126,23 @@ pub enum Command {
         key: String,
         acl: Acl,
     },
-    /// Replaces the block with `block.id` in the current version of
-    /// `bucket/key` (repair: rebuilt shards on new nodes). If that version
-    /// no longer holds the block (it was overwritten or deleted meanwhile,
-    /// which already queued the block for GC), nothing changes and `block`,
-    /// rebuilt shards included, is queued for GC. Replies `Done`.
+    /// Records a repaired block (rebuilt shards on new nodes) in the record
+    /// that owns it, found through the block index: an object, or a part of
+    /// an upload in progress. Dequeues the block from the repair queue when
+    /// every shard is present. Nothing changes, and the command fails, when
+    /// no record owns the block any more (`NoSuchBlock`: it was freed), when
+    /// the stored block's profile, size or shard count differ from `block`'s,
+    /// or when `expected` is given and the stored shards are no longer those
+    /// (`BlockMismatch`: another repair got there first). Shards rebuilt for
+    /// a refused update are left to the orphan sweep. Replies `Done`.
+    ///
+    /// Entries of older releases, which named the object, decode with
+    /// `expected: None` (their `bucket` and `key` are ignored).
     UpdateBlock {
-        bucket: String,
-        key: String,
         block: BlockRef,
+        /// The shards the repair read and rebuilt from.
+        #[serde(default)]
+        expected: Option<Vec<Option<ShardRef>>>,
     },
 }
 
@@ -182,12 +198,26 @@ pub enum Query {
     ListGc {
         max: u32,
     },
-    /// Object records in (bucket, key) order after `after` (exclusive), at
-    /// most `max`: the repair and scrub workers' walk over all data.
-    ScanObjects {
-        after: Option<(String, String)>,
+    /// The current `BlockRef` of each listed block id, in order (`None` for
+    /// a block no record holds): the orphan sweep's lookup.
+    GetBlocks {
+        ids: Vec<BlockId>,
+    },
+    /// Blocks in id order after `after` (exclusive), at most `max`, with
+    /// their owners: the repair and scrub workers' walk over all data,
+    /// parts of uploads in progress included.
+    ScanBlocks {
+        after: Option<BlockId>,
         max: u32,
     },
+    /// Blocks of the repair queue (degraded blocks) in id order after
+    /// `after` (exclusive), at most `max`.
+    ListRepairQueue {
+        after: Option<BlockId>,
+        max: u32,
+    },
+    /// How many blocks the repair queue holds.
+    RepairQueueLength,
 }
 
 /// An ordered range scan of one bucket's keys with delimiter roll-up.
@@ -266,8 +296,11 @@ pub enum QueryReply {
     AccessKeys(Vec<AccessKey>),
     Nodes(Vec<NodeInfo>),
     Gc(Vec<GcEntry>),
-    /// (bucket, key, record) in key order.
-    ObjectRecords(Vec<(String, String, ObjectRecord)>),
+    /// One entry per id asked for, in order.
+    Blocks(Vec<Option<BlockRef>>),
+    /// Blocks with their owners, in id order.
+    OwnedBlocks(Vec<OwnedBlock>),
+    Count(u64),
 }
 
 /// Application-level failures, decided deterministically by the state machine.
@@ -295,7 +328,56 @@ pub enum MetaError {
     NoSuchAccessKey,
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// No record holds the block (it was freed).
+    #[error("no record holds the block")]
+    NoSuchBlock,
+    /// The block is recorded differently than the update assumed.
+    #[error("block mismatch: {0}")]
+    BlockMismatch(String),
+    #[error("no such storage node")]
+    NoSuchNode,
 }
 
 pub type CommandResult = Result<CommandReply, MetaError>;
 pub type QueryResult = Result<QueryReply, MetaError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{codec, ErasureProfile};
+
+    /// `UpdateBlock` as an older release wrote it into the Raft log.
+    #[derive(Serialize)]
+    enum LegacyCommand {
+        UpdateBlock {
+            bucket: String,
+            key: String,
+            block: BlockRef,
+        },
+    }
+
+    #[test]
+    fn legacy_update_block_entries_still_decode() {
+        let block = BlockRef {
+            id: BlockId([7; 16]),
+            size: 3,
+            profile: ErasureProfile { data: 2, parity: 1 },
+            shard_len: 2,
+            shards: vec![None, None, None],
+        };
+        let bytes = codec::encode(&LegacyCommand::UpdateBlock {
+            bucket: "b".into(),
+            key: "k".into(),
+            block: block.clone(),
+        })
+        .unwrap();
+        let cmd: Command = codec::decode(&bytes).unwrap();
+        assert_eq!(
+            cmd,
+            Command::UpdateBlock {
+                block,
+                expected: None
+            }
+        );
+    }
+}

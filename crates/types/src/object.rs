@@ -156,6 +156,14 @@ pub struct BlockRef {
     pub shards: Vec<Option<ShardRef>>,
 }
 
+impl BlockRef {
+    /// Whether a shard could not be written (or was lost) and is recorded as
+    /// `None`: the block is below full redundancy until repair fills it.
+    pub fn is_degraded(&self) -> bool {
+        self.shards.iter().any(Option::is_none)
+    }
+}
+
 /// A contiguous piece of an object's data, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Segment {

@@ -94,6 +94,23 @@ pub enum NodeState {
     Up,
     Suspect,
     Down,
+    /// Retired by an operator (`tessera admin node remove`): it gets no new
+    /// shards, repair rebuilds its shards on other nodes, and its own
+    /// heartbeats no longer make it `Up`. While it still runs, reads may use
+    /// its shards (after those on live nodes).
+    Removed,
+}
+
+impl NodeState {
+    /// The lower-case name the admin API and CLI show.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NodeState::Up => "up",
+            NodeState::Suspect => "suspect",
+            NodeState::Down => "down",
+            NodeState::Removed => "removed",
+        }
+    }
 }
 
 /// A storage node in the cluster map.

@@ -190,11 +190,22 @@ impl Default for EngineConfig {
 pub struct WorkerConfig {
     /// Seconds between GC passes when the queue is empty.
     pub gc_interval_secs: u64,
-    /// Seconds between repair passes (each a walk over every object's blocks).
+    /// Seconds between repair passes (each drains the repair queue, then
+    /// walks every stored block).
     pub repair_interval_secs: u64,
+    /// Seconds between checks of the repair queue (blocks written with a
+    /// missing shard), between full passes.
+    pub repair_queue_interval_secs: u64,
     /// Seconds between scrub passes (each re-reads every shard; daily by
     /// default).
     pub scrub_interval_secs: u64,
+    /// Seconds between orphan sweeps (each lists every running storage
+    /// node's shards and deletes those no record places there).
+    pub orphan_sweep_interval_secs: u64,
+    /// The sweep leaves shards younger than this alone. Must exceed the
+    /// longest write (a PUT or part upload writes its shards before it
+    /// commits their metadata).
+    pub orphan_grace_secs: u64,
 }
 
 impl Default for WorkerConfig {
@@ -202,10 +213,16 @@ impl Default for WorkerConfig {
         WorkerConfig {
             gc_interval_secs: 5,
             repair_interval_secs: 30,
+            repair_queue_interval_secs: 5,
             scrub_interval_secs: 86_400,
+            orphan_sweep_interval_secs: 3600,
+            orphan_grace_secs: 3600,
         }
     }
 }
+
+/// The longest grace the orphan sweep accepts: 30 days.
+pub const MAX_ORPHAN_GRACE_SECS: u64 = 30 * 86_400;
 
 /// Parses "DATA+PARITY" (e.g. "4+2").
 pub fn parse_profile(s: &str) -> Result<(u8, u8)> {
@@ -303,6 +320,21 @@ impl Config {
                 "engine.node_timeout_secs must exceed storage.heartbeat_secs (at least 1)".into(),
             ));
         }
+        if self.worker.repair_queue_interval_secs == 0 {
+            return Err(Error::Invalid(
+                "worker.repair_queue_interval_secs must be at least 1".into(),
+            ));
+        }
+        if self.worker.orphan_sweep_interval_secs == 0 {
+            return Err(Error::Invalid(
+                "worker.orphan_sweep_interval_secs must be at least 1".into(),
+            ));
+        }
+        if self.worker.orphan_grace_secs > MAX_ORPHAN_GRACE_SECS {
+            return Err(Error::Invalid(format!(
+                "worker.orphan_grace_secs must be at most {MAX_ORPHAN_GRACE_SECS} (30 days)"
+            )));
+        }
         for p in &self.meta.peers {
             parse_peer(p)?;
         }
@@ -345,5 +377,25 @@ mod tests {
         c.engine.standard_profile = "4+2".into();
         c.validate().unwrap();
         assert!(c.validate_single_server().is_err(), "6 shards need 6 nodes");
+    }
+
+    #[test]
+    fn worker_intervals_are_validated() {
+        let c = Config::from_toml(
+            "[worker]\norphan_sweep_interval_secs = 60\norphan_grace_secs = 0\nrepair_queue_interval_secs = 1\n",
+        )
+        .unwrap();
+        assert_eq!(c.worker.orphan_sweep_interval_secs, 60);
+        assert_eq!(c.worker.orphan_grace_secs, 0);
+        c.validate().unwrap();
+        assert_eq!(Config::default().worker.orphan_grace_secs, 3600);
+        assert!(Config::from_toml("[worker]\norphan_grace_secs = -1\n").is_err());
+        for bad in [
+            "[worker]\norphan_sweep_interval_secs = 0\n",
+            "[worker]\nrepair_queue_interval_secs = 0\n",
+            "[worker]\norphan_grace_secs = 99999999\n",
+        ] {
+            assert!(Config::from_toml(bad).unwrap().validate().is_err(), "{bad}");
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! versions, replaced and aborted multipart parts. Entries are queued in meta
 //! by the same Raft command that made the data unreachable, and acknowledged
 //! only after every shard is gone, so a crash in between just repeats the
-//! (idempotent) deletes.
+//! (idempotent) deletes. Beside the queue it runs the orphan sweep
+//! ([`crate::orphans`]), which finds the shards no queue entry names.
 
+use crate::orphans::OrphanSweep;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +22,7 @@ pub struct GcWorker {
     engine: Arc<Engine>,
     idle_interval: Duration,
     blocks_freed: AtomicU64,
+    orphans: OrphanSweep,
 }
 
 /// The outcome of one pass over the queue.
@@ -34,12 +37,26 @@ pub enum Pass {
 }
 
 impl GcWorker {
-    pub fn new(engine: Arc<Engine>, idle_interval: Duration) -> Arc<GcWorker> {
+    /// A worker polling the GC queue every `idle_interval` when it is
+    /// empty, and sweeping for orphaned shards every `sweep_interval`,
+    /// sparing shards younger than `grace`.
+    pub fn new(
+        engine: Arc<Engine>,
+        idle_interval: Duration,
+        sweep_interval: Duration,
+        grace: Duration,
+    ) -> Arc<GcWorker> {
         Arc::new(GcWorker {
+            orphans: OrphanSweep::new(Arc::clone(&engine), sweep_interval, grace),
             engine,
             idle_interval,
             blocks_freed: AtomicU64::new(0),
         })
+    }
+
+    /// The orphan sweep.
+    pub fn orphans(&self) -> &OrphanSweep {
+        &self.orphans
     }
 
     /// Blocks freed since start.
@@ -74,8 +91,15 @@ impl GcWorker {
         }
     }
 
-    /// Runs passes until `shutdown`.
+    /// Runs passes over the queue, and orphan sweeps, until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
+        tokio::join!(
+            self.run_queue(shutdown.clone()),
+            self.orphans.run(shutdown.wait())
+        );
+    }
+
+    async fn run_queue(&self, shutdown: Shutdown) {
         info!("gc worker started");
         let stop = shutdown.wait();
         tokio::pin!(stop);

@@ -1,12 +1,17 @@
 //! Background workers. Each loops over a durable queue kept in the metadata
-//! cluster, so that a worker that stops (or dies) loses nothing: the next
-//! pass, here or in another process, picks up where it left off.
+//! cluster (or over the metadata itself), so that a worker that stops (or
+//! dies) loses nothing: the next pass, here or in another process, picks up
+//! where it left off.
 
 pub mod gc;
+pub mod orphans;
 pub mod repair;
 pub mod scrub;
+pub mod status;
 mod walk;
 
 pub use gc::GcWorker;
-pub use repair::{RepairStats, RepairWorker};
+pub use orphans::{OrphanSweep, SweepStats, SweepTotals};
+pub use repair::{QueueStats, RepairStats, RepairWorker};
 pub use scrub::{ScrubStats, ScrubWorker};
+pub use status::{report, WorkersReport};

@@ -2,10 +2,11 @@
 //! found before a second failure makes a block unreadable, and rebuilds what
 //! it finds corrupt (or missing) from the block's other shards.
 
-use crate::walk::{run_every, BlockWalk};
+use crate::walk::{record_repair, run_every, BlockWalk};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tessera_engine::Engine;
+use tessera_types::OwnedBlock;
 use tessera_util::shutdown::Shutdown;
 use tracing::{info, warn};
 
@@ -18,6 +19,8 @@ pub struct ScrubStats {
     pub bad_shards: u64,
     pub shards_rebuilt: u64,
     pub seconds: f64,
+    /// When the pass ended, Unix milliseconds.
+    pub finished_at: i64,
 }
 
 pub struct ScrubWorker {
@@ -46,7 +49,7 @@ impl ScrubWorker {
         let engine = &self.engine;
         let mut walk = BlockWalk::new(PAGE);
         while let Some(blocks) = walk.next_page(engine).await? {
-            for (bucket, key, block) in &blocks {
+            for OwnedBlock { owner, block } in &blocks {
                 stats.blocks_checked += 1;
                 let bad = engine.scrub_block(block).await;
                 if bad.is_empty() {
@@ -55,17 +58,20 @@ impl ScrubWorker {
                 stats.bad_shards += bad.len() as u64;
                 match engine.repair_block(block, &bad).await {
                     Ok(Some(r)) => {
-                        engine.meta().update_block(bucket, key, r.block).await?;
+                        if !record_repair(engine, block, r.block).await? {
+                            continue;
+                        }
                         stats.shards_rebuilt += r.shards as u64;
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        warn!(%bucket, %key, block = %block.id, error = %e, "rebuilding scrubbed shards failed")
+                        warn!(%owner, block = %block.id, error = %e, "rebuilding scrubbed shards failed")
                     }
                 }
             }
         }
         stats.seconds = started.elapsed().as_secs_f64();
+        stats.finished_at = tessera_types::now_millis();
         info!(
             checked = stats.blocks_checked,
             bad_shards = stats.bad_shards,

@@ -1,19 +1,19 @@
-//! What the repair and scrub workers share: a paged walk over every block of
-//! every object, and the loop that runs a pass on a schedule.
+//! What the repair and scrub workers share: a paged walk over every stored
+//! block, and the loop that runs a pass on a schedule.
 
 use std::future::Future;
 use std::time::Duration;
-use tessera_engine::{Engine, Error};
-use tessera_types::{BlockRef, Segment};
+use tessera_engine::{Engine, Error, MetaClientError};
+use tessera_types::meta::MetaError;
+use tessera_types::{BlockId, BlockRef, OwnedBlock};
 use tessera_util::shutdown::Shutdown;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-/// A paged walk over every erasure-coded block of every object, in key
-/// order: each page is the blocks of up to `page` object records, as
-/// (bucket, key, block).
+/// A paged walk over every stored block (of objects and of parts of
+/// uploads in progress), in block id order, through the block index.
 pub(crate) struct BlockWalk {
     page: u32,
-    after: Option<(String, String)>,
+    after: Option<BlockId>,
     done: bool,
 }
 
@@ -26,32 +26,43 @@ impl BlockWalk {
         }
     }
 
-    /// The next page of blocks, or `None` once every object was visited.
+    /// The next page of blocks, or `None` once every block was visited.
     pub(crate) async fn next_page(
         &mut self,
         engine: &Engine,
-    ) -> Result<Option<Vec<(String, String, BlockRef)>>, Error> {
+    ) -> Result<Option<Vec<OwnedBlock>>, Error> {
         if self.done {
             return Ok(None);
         }
-        let records = engine
-            .meta()
-            .scan_objects(self.after.clone(), self.page)
-            .await?;
-        self.done = records.len() < self.page as usize;
-        let Some((b, k, _)) = records.last() else {
+        let blocks = engine.meta().scan_blocks(self.after, self.page).await?;
+        self.done = blocks.len() < self.page as usize;
+        let Some(last) = blocks.last() else {
             return Ok(None);
         };
-        self.after = Some((b.clone(), k.clone()));
-        let mut blocks = Vec::new();
-        for (bucket, key, object) in records {
-            for segment in object.segments {
-                if let Segment::Block(block) = segment {
-                    blocks.push((bucket.clone(), key.clone(), block));
-                }
-            }
-        }
+        self.after = Some(last.block.id);
         Ok(Some(blocks))
+    }
+}
+
+/// Records a rebuilt block in meta. `Ok(false)` when meta refused it
+/// because the block was freed or changed since `read` was taken (its new
+/// shards are left to the orphan sweep).
+pub(crate) async fn record_repair(
+    engine: &Engine,
+    read: &BlockRef,
+    repaired: BlockRef,
+) -> Result<bool, Error> {
+    match engine
+        .meta()
+        .update_block(repaired, read.shards.clone())
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(MetaClientError::Meta(e @ (MetaError::NoSuchBlock | MetaError::BlockMismatch(_)))) => {
+            debug!(block = %read.id, reason = %e, "repair not recorded: the block changed meanwhile");
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -4,6 +4,7 @@
 //! command's effects in full (commands are applied atomically), and listings
 //! read through one RocksDB iterator, which is a consistent snapshot.
 
+mod blocks;
 mod objects;
 mod records;
 mod uploads;
@@ -68,13 +69,14 @@ impl StateReader {
             Query::ListAccessKeys => Ok(QueryReply::AccessKeys(records::list_access_keys(db)?)),
             Query::ListNodes => Ok(QueryReply::Nodes(records::list_nodes(db)?)),
             Query::ListGc { max } => Ok(QueryReply::Gc(records::list_gc(db, *max)?)),
-            Query::ScanObjects { after, max } => {
-                Ok(QueryReply::ObjectRecords(records::scan_objects(
-                    db,
-                    after.as_ref().map(|(b, k)| (b.as_str(), k.as_str())),
-                    *max,
-                )?))
-            }
+            Query::GetBlocks { ids } => blocks::get_blocks(db, ids)?.map(QueryReply::Blocks),
+            Query::ScanBlocks { after, max } => Ok(QueryReply::OwnedBlocks(blocks::scan_blocks(
+                db, *after, *max,
+            )?)),
+            Query::ListRepairQueue { after, max } => Ok(QueryReply::OwnedBlocks(
+                blocks::list_repair_queue(db, *after, *max)?,
+            )),
+            Query::RepairQueueLength => Ok(QueryReply::Count(blocks::repair_queue_length(db)?)),
         })
     }
 }

@@ -105,40 +105,6 @@ pub(crate) fn list_nodes(db: &DB) -> Result<Vec<NodeInfo>> {
 }
 
 /// The oldest `max` GC entries.
-/// Object records after `(bucket, key)`, in key order, at most `max`.
-pub(crate) fn scan_objects(
-    db: &DB,
-    after: Option<(&str, &str)>,
-    max: u32,
-) -> Result<Vec<(String, String, ObjectRecord)>> {
-    let mut out = Vec::new();
-    let mut it = db.raw_iterator_cf(db::cf(db, CF_OBJECTS)?);
-    match after {
-        Some((b, k)) => {
-            let start = keys::object_key(b, k);
-            it.seek(&start);
-            if it.key() == Some(start.as_slice()) {
-                it.next();
-            }
-        }
-        None => it.seek_to_first(),
-    }
-    while let (Some(k), Some(v)) = (it.key(), it.value()) {
-        if out.len() >= max as usize {
-            break;
-        }
-        let Some(sep) = k.iter().position(|b| *b == 0) else {
-            return Err(crate::Error::Corrupt("object key without separator".into()));
-        };
-        let bucket = String::from_utf8_lossy(&k[..sep]).into_owned();
-        let key = String::from_utf8_lossy(&k[sep + 1..]).into_owned();
-        out.push((bucket, key, codec::decode(v)?));
-        it.next();
-    }
-    it.status()?;
-    Ok(out)
-}
-
 pub(crate) fn list_gc(db: &DB, max: u32) -> Result<Vec<GcEntry>> {
     scan(db, CF_GC, b"", Some(max as usize))
 }

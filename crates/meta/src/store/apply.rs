@@ -2,118 +2,21 @@
 //! each variant, computed deterministically from the current state and
 //! collected into one `WriteBatch`.
 
-use super::db::{self, CF_BUCKETS, CF_GC, CF_KEYS, CF_NODES, CF_OBJECTS, CF_PARTS, CF_UPLOADS};
-use super::keys::{self, u64_key};
-use crate::{Error, Result};
-use rocksdb::{WriteBatch, DB};
-use serde::{de::DeserializeOwned, Serialize};
-use std::collections::{BTreeMap, HashSet};
-use tessera_types::codec;
+use super::cluster::{ack_gc, create_access_key, delete_access_key, register_node, set_node_state};
+use super::db::{CF_BUCKETS, CF_OBJECTS, CF_PARTS, CF_UPLOADS};
+use super::index;
+use super::keys;
+pub(crate) use super::tx::Tx;
+use super::tx::{Abort, Step};
+use crate::Result;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tessera_types::meta::{
-    BucketConfig, Command, CommandReply, CommandResult, GcEntry, MetaError, Precondition,
+    BucketConfig, Command, CommandReply, CommandResult, MetaError, Precondition,
 };
 use tessera_types::{
-    AccessKey, Acl, BlockId, BlockRef, BucketRecord, NodeInfo, ObjectRecord, PartRecord, Segment,
+    Acl, BlockId, BlockOwner, BlockRef, BucketRecord, ObjectRecord, PartRecord, Segment,
     UploadRecord,
 };
-
-/// Why a command stopped: an application outcome, or a storage failure.
-enum Abort {
-    App(MetaError),
-    Store(Error),
-}
-
-impl From<MetaError> for Abort {
-    fn from(e: MetaError) -> Self {
-        Abort::App(e)
-    }
-}
-
-impl From<Error> for Abort {
-    fn from(e: Error) -> Self {
-        Abort::Store(e)
-    }
-}
-
-type Step<T> = std::result::Result<T, Abort>;
-
-/// Pending writes of one command, reading the state as it was before it.
-pub(crate) struct Tx<'a> {
-    db: &'a DB,
-    batch: WriteBatch,
-    start_gc_seq: u64,
-    next_gc_seq: u64,
-}
-
-impl<'a> Tx<'a> {
-    pub(crate) fn new(db: &'a DB, next_gc_seq: u64) -> Self {
-        Tx {
-            db,
-            batch: WriteBatch::default(),
-            start_gc_seq: next_gc_seq,
-            next_gc_seq,
-        }
-    }
-
-    /// The collected writes and the GC sequence number to persist with them.
-    pub(crate) fn into_parts(self) -> (WriteBatch, u64) {
-        (self.batch, self.next_gc_seq)
-    }
-
-    fn get<T: DeserializeOwned>(&self, cf: &str, key: &[u8]) -> Result<Option<T>> {
-        db::get(self.db, cf, key)
-    }
-
-    fn put<T: Serialize>(&mut self, cf: &str, key: &[u8], value: &T) -> Result<()> {
-        let bytes = codec::encode(value)?;
-        self.batch.put_cf(db::cf(self.db, cf)?, key, bytes);
-        Ok(())
-    }
-
-    fn delete(&mut self, cf: &str, key: &[u8]) -> Result<()> {
-        self.batch.delete_cf(db::cf(self.db, cf)?, key);
-        Ok(())
-    }
-
-    /// Whether any key in `cf` starts with `prefix`.
-    fn any_with_prefix(&self, cf: &str, prefix: &[u8]) -> Result<bool> {
-        let mut it = self.db.raw_iterator_cf(db::cf(self.db, cf)?);
-        it.seek(prefix);
-        let found = it.key().is_some_and(|k| k.starts_with(prefix));
-        it.status()?;
-        Ok(found)
-    }
-
-    /// Every entry of `cf` whose key starts with `prefix`, decoded.
-    fn scan_prefix<T: DeserializeOwned>(
-        &self,
-        cf: &str,
-        prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, T)>> {
-        let mut out = Vec::new();
-        let mut it = self.db.raw_iterator_cf(db::cf(self.db, cf)?);
-        it.seek(prefix);
-        while let (Some(k), Some(v)) = (it.key(), it.value()) {
-            if !k.starts_with(prefix) {
-                break;
-            }
-            out.push((k.to_vec(), codec::decode(v)?));
-            it.next();
-        }
-        it.status()?;
-        Ok(out)
-    }
-
-    /// Queues `blocks` for GC as one entry (nothing when empty).
-    fn queue_gc(&mut self, blocks: Vec<BlockRef>) -> Result<()> {
-        if blocks.is_empty() {
-            return Ok(());
-        }
-        let seq = self.next_gc_seq;
-        self.next_gc_seq += 1;
-        self.put(CF_GC, &u64_key(seq), &GcEntry { seq, blocks })
-    }
-}
 
 /// Applies `cmd`. The outer error is a storage failure (fatal to Raft); the
 /// inner result is the command's committed outcome. On an application error
@@ -153,23 +56,25 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
         Command::CreateAccessKey { key } => create_access_key(tx, key),
         Command::DeleteAccessKey { access_key_id } => delete_access_key(tx, access_key_id),
         Command::RegisterNode { node } => register_node(tx, node),
+        Command::SetNodeState { id, state } => set_node_state(tx, *id, *state),
         Command::AckGc { seqs } => ack_gc(tx, seqs),
-        Command::UpdateBlock { bucket, key, block } => update_block(tx, bucket, key, block),
+        Command::UpdateBlock { block, expected } => {
+            index::update_block(tx, block, expected.as_deref())
+        }
         Command::SetBucketConfig { bucket, config } => set_bucket_config(tx, bucket, config),
         Command::SetObjectAcl { bucket, key, acl } => set_object_acl(tx, bucket, key, acl),
     };
     match outcome {
         Ok(reply) => Ok(Ok(reply)),
         Err(Abort::App(e)) => {
-            tx.batch.clear();
-            tx.next_gc_seq = tx.start_gc_seq;
+            tx.rollback();
             Ok(Err(e))
         }
         Err(Abort::Store(e)) => Err(e),
     }
 }
 
-fn segment_blocks(segments: &[Segment]) -> impl Iterator<Item = &BlockRef> {
+pub(crate) fn segment_blocks(segments: &[Segment]) -> impl Iterator<Item = &BlockRef> {
     segments.iter().filter_map(|s| match s {
         Segment::Block(b) => Some(b),
         Segment::Inline(_) => None,
@@ -290,10 +195,18 @@ fn put_object(
     let previous: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
     check_precondition(previous.as_ref(), pre)?;
     tx.put(CF_OBJECTS, &k, object)?;
+    tx.index_blocks(&object_owner(bucket, key), object.blocks())?;
     if let Some(prev) = &previous {
         tx.queue_gc(unreferenced(prev.blocks(), &object.segments))?;
     }
     Ok(CommandReply::Object(previous.map(Box::new)))
+}
+
+fn object_owner(bucket: &str, key: &str) -> BlockOwner {
+    BlockOwner::Object {
+        bucket: bucket.into(),
+        key: key.into(),
+    }
 }
 
 fn delete_object(tx: &mut Tx<'_>, bucket: &str, key: &str) -> Step<CommandReply> {
@@ -327,31 +240,6 @@ fn delete_objects(tx: &mut Tx<'_>, bucket: &str, keys: &[String]) -> Step<Comman
     Ok(CommandReply::Done)
 }
 
-fn update_block(tx: &mut Tx<'_>, bucket: &str, key: &str, block: &BlockRef) -> Step<CommandReply> {
-    keys::validate_object(bucket, key)?;
-    let k = keys::object_key(bucket, key);
-    let mut object: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
-    let slot = object.as_mut().and_then(|o| {
-        o.segments.iter_mut().find_map(|s| match s {
-            Segment::Block(b) if b.id == block.id => Some(b),
-            _ => None,
-        })
-    });
-    match slot {
-        Some(stored) => {
-            *stored = block.clone();
-            if let Some(o) = &object {
-                tx.put(CF_OBJECTS, &k, o)?;
-            }
-        }
-        None => {
-            // The version moved on: the rebuilt shards are garbage.
-            tx.queue_gc(vec![block.clone()])?;
-        }
-    }
-    Ok(CommandReply::Done)
-}
-
 fn create_upload(tx: &mut Tx<'_>, upload: &UploadRecord) -> Step<CommandReply> {
     keys::validate_object(&upload.bucket, &upload.key)?;
     keys::validate_component("upload id", &upload.upload_id)?;
@@ -378,6 +266,13 @@ fn put_part(
     let k = keys::part_key(bucket, key, upload_id, part.number);
     let previous: Option<PartRecord> = tx.get(CF_PARTS, &k)?;
     tx.put(CF_PARTS, &k, part)?;
+    let owner = BlockOwner::Part {
+        bucket: bucket.into(),
+        key: key.into(),
+        upload_id: upload_id.into(),
+        number: part.number,
+    };
+    tx.index_blocks(&owner, segment_blocks(&part.segments))?;
     if let Some(prev) = &previous {
         tx.queue_gc(unreferenced(segment_blocks(&prev.segments), &part.segments))?;
     }
@@ -422,7 +317,9 @@ fn complete_upload(
     let k = keys::object_key(bucket, key);
     let previous: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
     check_precondition(previous.as_ref(), pre)?;
+    let object = &with_stored_part_blocks(object, &parts);
     tx.put(CF_OBJECTS, &k, object)?;
+    tx.index_blocks(&object_owner(bucket, key), object.blocks())?;
     // Free whatever the new object does not reference: parts left out of the
     // list and the replaced version.
     let released = parts
@@ -431,6 +328,31 @@ fn complete_upload(
         .chain(previous.iter().flat_map(|o| o.blocks()));
     tx.queue_gc(unreferenced(released, &object.segments))?;
     Ok(CommandReply::Object(previous.map(Box::new)))
+}
+
+/// `object` with each block taken from a part replaced by the part's
+/// stored copy: a repair may have recorded rebuilt shards after the gateway
+/// read the parts.
+fn with_stored_part_blocks(
+    object: &ObjectRecord,
+    parts: &BTreeMap<u32, PartRecord>,
+) -> ObjectRecord {
+    let stored: HashMap<BlockId, &BlockRef> = parts
+        .values()
+        .flat_map(|p| segment_blocks(&p.segments))
+        .map(|b| (b.id, b))
+        .collect();
+    let mut object = object.clone();
+    for segment in &mut object.segments {
+        if let Segment::Block(b) = segment {
+            if let Some(s) = stored.get(&b.id) {
+                if index::same_shape(s, b) {
+                    *b = (*s).clone();
+                }
+            }
+        }
+    }
+    object
 }
 
 fn abort_upload(tx: &mut Tx<'_>, bucket: &str, key: &str, upload_id: &str) -> Step<CommandReply> {
@@ -442,36 +364,5 @@ fn abort_upload(tx: &mut Tx<'_>, bucket: &str, key: &str, upload_id: &str) -> St
         .cloned()
         .collect();
     tx.queue_gc(blocks)?;
-    Ok(CommandReply::Done)
-}
-
-fn create_access_key(tx: &mut Tx<'_>, key: &AccessKey) -> Step<CommandReply> {
-    keys::validate_component("access key id", &key.access_key_id)?;
-    let k = key.access_key_id.as_bytes();
-    if tx.get::<AccessKey>(CF_KEYS, k)?.is_some() {
-        return Err(MetaError::AccessKeyExists.into());
-    }
-    tx.put(CF_KEYS, k, key)?;
-    Ok(CommandReply::Done)
-}
-
-fn delete_access_key(tx: &mut Tx<'_>, access_key_id: &str) -> Step<CommandReply> {
-    let k = access_key_id.as_bytes();
-    if tx.get::<AccessKey>(CF_KEYS, k)?.is_none() {
-        return Err(MetaError::NoSuchAccessKey.into());
-    }
-    tx.delete(CF_KEYS, k)?;
-    Ok(CommandReply::Done)
-}
-
-fn register_node(tx: &mut Tx<'_>, node: &NodeInfo) -> Step<CommandReply> {
-    tx.put(CF_NODES, &u64_key(node.id), node)?;
-    Ok(CommandReply::Done)
-}
-
-fn ack_gc(tx: &mut Tx<'_>, seqs: &[u64]) -> Step<CommandReply> {
-    for seq in seqs {
-        tx.delete(CF_GC, &u64_key(*seq))?;
-    }
     Ok(CommandReply::Done)
 }

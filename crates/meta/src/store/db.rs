@@ -25,19 +25,26 @@ pub(crate) const CF_KEYS: &str = "keys";
 pub(crate) const CF_NODES: &str = "nodes";
 /// be u64 seq -> GcEntry.
 pub(crate) const CF_GC: &str = "gc";
+/// Block index: block id (16 bytes) -> BlockOwner.
+pub(crate) const CF_BLOCKS: &str = "blocks";
+/// Repair queue: block id (16 bytes) -> empty; the blocks recorded with a
+/// missing (`None`) shard.
+pub(crate) const CF_REPAIR: &str = "repair";
 /// State-machine bookkeeping: last applied, membership, next GC seq, snapshot.
 pub(crate) const CF_SM: &str = "sm";
 
 /// The column families holding application state: what a snapshot carries.
-pub(crate) const DATA_CFS: [&str; 7] = [
-    CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC,
+pub(crate) const DATA_CFS: [&str; 9] = [
+    CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC, CF_BLOCKS, CF_REPAIR,
 ];
 
-const ALL_CFS: [&str; 10] = [
-    CF_LOGS, CF_RAFT, CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC, CF_SM,
+const ALL_CFS: [&str; 12] = [
+    CF_LOGS, CF_RAFT, CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC,
+    CF_BLOCKS, CF_REPAIR, CF_SM,
 ];
 
-/// Opens (creating if needed) the database at `path` with every column family.
+/// Opens (creating if needed) the database at `path` with every column
+/// family, and builds the block index if the database predates it.
 pub(crate) fn open(path: &Path) -> Result<Arc<DB>> {
     let mut opts = Options::default();
     opts.create_if_missing(true);
@@ -46,6 +53,7 @@ pub(crate) fn open(path: &Path) -> Result<Arc<DB>> {
         .iter()
         .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
     let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+    super::index::ensure_built(&db)?;
     Ok(Arc::new(db))
 }
 

@@ -4,13 +4,20 @@
 //! per keyspace (see [`db`]).
 
 pub(crate) mod apply;
+mod cluster;
 pub(crate) mod db;
+pub(crate) mod index;
 pub(crate) mod keys;
 mod log_store;
 mod snapshot;
 mod state_machine;
+mod tx;
 
 pub use log_store::LogStore;
+#[cfg(test)]
+pub(crate) use snapshot::{
+    build as snapshot_build, install as snapshot_install, without_keyspaces,
+};
 #[cfg(test)]
 pub(crate) use state_machine::apply_entries as state_machine_apply;
 pub use state_machine::{SnapshotBuilder, StateMachine};

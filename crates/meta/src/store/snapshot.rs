@@ -1,7 +1,8 @@
 //! Snapshots of the state machine: every data column family, read at one
 //! RocksDB snapshot, in one codec-encoded blob.
 
-use super::db::{self, CF_SM, DATA_CFS};
+use super::db::{self, CF_BLOCKS, CF_SM, DATA_CFS};
+use super::index::{self, INDEX_VERSION, KEY_BLOCK_INDEX};
 use super::state_machine::{KEY_LAST_APPLIED, KEY_MEMBERSHIP, KEY_NEXT_GC_SEQ, KEY_SNAPSHOT};
 use crate::raft_types::{LogId, SnapshotMeta, StoredMembership};
 use crate::{Error, Result};
@@ -119,6 +120,14 @@ pub(crate) fn install(db: &DB, meta: &SnapshotMeta, data: Vec<u8>) -> Result<()>
         }
     }
     let sm = db::cf(db, CF_SM)?;
+    // A snapshot of a release without the block index carries none: it is
+    // built from the installed records below.
+    let has_index = blob.column_families.iter().any(|d| d.name == CF_BLOCKS);
+    if has_index {
+        batch.put_cf(sm, KEY_BLOCK_INDEX, codec::encode(&INDEX_VERSION)?);
+    } else {
+        batch.delete_cf(sm, KEY_BLOCK_INDEX);
+    }
     batch.put_cf(sm, KEY_LAST_APPLIED, codec::encode(&meta.last_log_id)?);
     batch.put_cf(sm, KEY_MEMBERSHIP, codec::encode(&meta.last_membership)?);
     batch.put_cf(sm, KEY_NEXT_GC_SEQ, codec::encode(&blob.next_gc_seq)?);
@@ -128,10 +137,20 @@ pub(crate) fn install(db: &DB, meta: &SnapshotMeta, data: Vec<u8>) -> Result<()>
     };
     batch.put_cf(sm, KEY_SNAPSHOT, codec::encode(&stored)?);
     db.write_opt(batch, &db::synced())?;
-    Ok(())
+    index::ensure_built(db)
 }
 
 /// The current snapshot, if one was built or installed.
 pub(crate) fn current(db: &DB) -> Result<Option<StoredSnapshot>> {
     db::get(db, CF_SM, KEY_SNAPSHOT)
+}
+
+/// `data` without the dumps of the keyspaces `names`: a snapshot as a
+/// release without them built it (tests only).
+#[cfg(test)]
+pub(crate) fn without_keyspaces(data: &[u8], names: &[&str]) -> Result<Vec<u8>> {
+    let mut blob: SnapshotBlob = codec::decode(data)?;
+    blob.column_families
+        .retain(|d| !names.contains(&d.name.as_str()));
+    Ok(codec::encode(&blob)?)
 }

@@ -1,9 +1,11 @@
 //! State-machine tests: commands applied through `apply_entries`, queries
 //! answered by `StateReader`, on a throwaway RocksDB.
 
+mod blocks;
 mod commands;
 mod listing;
 mod multipart;
+mod snapshots;
 
 use crate::query::StateReader;
 use crate::raft_types::Entry;

@@ -1,7 +1,12 @@
 //! The admin API, on its own address: `GET /health` (liveness), `GET /ready`
-//! (the metadata cluster answers), `GET /metrics` (Prometheus), and the
-//! access keys under `/v1/keys`, which require a SigV4 signature by the root
-//! key. Bodies are JSON.
+//! (the metadata cluster answers), `GET /metrics` (Prometheus), and under
+//! `/v1` the access keys, the cluster (metadata group, storage nodes) and the
+//! workers' status, which require a SigV4 signature by the root key. Bodies
+//! are JSON.
+
+mod cluster;
+
+pub use cluster::{AddVoterRequest, ClusterStatus, MetaMember, StorageNodeStatus};
 
 use crate::body::{self, Body};
 use crate::Gateway;
@@ -38,7 +43,7 @@ struct ErrorBody<'a> {
     error: &'a str,
 }
 
-fn json<T: Serialize>(status: StatusCode, v: &T) -> Response<Body> {
+pub(crate) fn json<T: Serialize>(status: StatusCode, v: &T) -> Response<Body> {
     let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
     let mut r = Response::new(body::full(text));
     *r.status_mut() = status;
@@ -49,7 +54,7 @@ fn json<T: Serialize>(status: StatusCode, v: &T) -> Response<Body> {
     r
 }
 
-fn fail(status: StatusCode, msg: &str) -> Response<Body> {
+pub(crate) fn fail(status: StatusCode, msg: &str) -> Response<Body> {
     json(status, &ErrorBody { error: msg })
 }
 
@@ -92,15 +97,12 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, ["v1", "keys"]) => list_keys(&gw).await,
-        (&Method::GET, ["v1", "cluster"]) => cluster_status(&gw).await,
-        (&Method::POST, ["v1", "meta", "voters"]) => add_voter(&gw, incoming).await,
-        (&Method::DELETE, ["v1", "meta", "nodes", id]) => match id.parse::<u64>() {
-            Ok(id) => match gw.engine.meta().remove_meta_node(id).await {
-                Ok(_) => cluster_status(&gw).await,
-                Err(e) => fail(StatusCode::BAD_REQUEST, &e.to_string()),
-            },
-            Err(_) => fail(StatusCode::BAD_REQUEST, "the node id must be a number"),
-        },
+        (&Method::GET, ["v1", "cluster"]) => cluster::status(&gw).await,
+        (&Method::POST, ["v1", "meta", "voters"]) => cluster::add_voter(&gw, incoming).await,
+        (&Method::DELETE, ["v1", "meta", "nodes", id]) => cluster::remove_meta_node(&gw, id).await,
+        (&Method::DELETE, ["v1", "storage", "nodes", id]) => {
+            cluster::remove_storage_node(&gw, id).await
+        }
         (&Method::GET, ["v1", "repair"]) => match gw.workers.get() {
             Some(w) => json(StatusCode::OK, &w.status()),
             None => fail(
@@ -141,39 +143,8 @@ fn authorize_root(gw: &Gateway, parts: &http::request::Parts) -> Result<(), Box<
     .map_err(|e| denied(&e.message))
 }
 
-/// A metadata node as `GET /v1/cluster` shows it.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct MetaMember {
-    pub node_id: u64,
-    pub addr: String,
-    pub voter: bool,
-}
-
-/// A storage node as `GET /v1/cluster` shows it.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct StorageNodeStatus {
-    pub node_id: u64,
-    pub addr: String,
-    pub zone: String,
-    pub capacity_bytes: u64,
-    /// `up` (heartbeat fresh) or `down`.
-    pub state: String,
-    pub last_heartbeat_age_secs: f64,
-}
-
-/// `GET /v1/cluster`: the metadata group and the storage nodes.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct ClusterStatus {
-    pub leader_id: Option<u64>,
-    pub leader_addr: String,
-    pub term: u64,
-    pub last_applied_index: u64,
-    pub meta: Vec<MetaMember>,
-    pub storage: Vec<StorageNodeStatus>,
-}
-
 /// Reads a JSON request body of at most 64 KiB; a 400 response otherwise.
-async fn read_json<T: serde::de::DeserializeOwned>(
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
     incoming: Incoming,
 ) -> Result<T, Box<Response<Body>>> {
     use http_body_util::BodyExt;
@@ -189,79 +160,6 @@ async fn read_json<T: serde::de::DeserializeOwned>(
         .to_bytes();
     serde_json::from_slice(&bytes)
         .map_err(|e| Box::new(fail(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}"))))
-}
-
-/// `POST /v1/meta/voters` body.
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct AddVoterRequest {
-    pub node_id: u64,
-    pub addr: String,
-}
-
-async fn add_voter(gw: &Gateway, incoming: Incoming) -> Response<Body> {
-    let req: AddVoterRequest = match read_json(incoming).await {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    match gw.engine.meta().add_voter(req.node_id, &req.addr).await {
-        Ok(_) => {
-            tracing::info!(node_id = req.node_id, addr = %req.addr, "meta voter added");
-            cluster_status(gw).await
-        }
-        Err(e) => fail(StatusCode::BAD_REQUEST, &e.to_string()),
-    }
-}
-
-async fn cluster_status(gw: &Gateway) -> Response<Body> {
-    let status = match gw.engine.meta().status().await {
-        Ok(s) => s,
-        Err(e) => {
-            return fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!("metadata cluster unavailable: {e}"),
-            )
-        }
-    };
-    if let Err(e) = gw.engine.refresh_nodes().await {
-        return fail(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("metadata cluster unavailable: {e}"),
-        );
-    }
-    let now = now_millis();
-    let storage = gw
-        .engine
-        .storage_nodes()
-        .into_iter()
-        .map(|(n, live)| StorageNodeStatus {
-            node_id: n.id,
-            addr: n.addr,
-            zone: n.zone,
-            capacity_bytes: n.capacity_bytes,
-            state: if live { "up" } else { "down" }.to_string(),
-            last_heartbeat_age_secs: (now - n.last_heartbeat).max(0) as f64 / 1000.0,
-        })
-        .collect();
-    let meta = status
-        .members
-        .iter()
-        .map(|m| MetaMember {
-            node_id: m.node_id,
-            addr: m.addr.clone(),
-            voter: m.voter,
-        })
-        .collect();
-    json(
-        StatusCode::OK,
-        &ClusterStatus {
-            leader_id: status.leader_id,
-            leader_addr: status.leader_addr.clone(),
-            term: status.term,
-            last_applied_index: status.last_applied_index,
-            meta,
-            storage,
-        },
-    )
 }
 
 async fn list_keys(gw: &Gateway) -> Response<Body> {
