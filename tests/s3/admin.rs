@@ -83,3 +83,41 @@ async fn health_ready_and_metrics() {
         m.text()
     );
 }
+
+#[tokio::test]
+async fn buckets_show_owner_acl_and_policy() {
+    use aws_sdk_s3::types::BucketCannedAcl;
+    let s = TestServer::start().await;
+    let c = s.client();
+    let admin = AdminClient::new(&s.admin_endpoint(), &s.access_key, &s.secret_key).unwrap();
+    c.create_bucket()
+        .bucket("shown")
+        .acl(BucketCannedAcl::PublicRead)
+        .send()
+        .await
+        .unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::shown/*"}]}"#;
+    c.put_bucket_policy()
+        .bucket("shown")
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
+    let list = admin.list_buckets().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].owner, s.access_key);
+    let b = admin.bucket("shown").await.unwrap();
+    assert_eq!(b.owner, s.access_key);
+    assert_eq!(b.acl.len(), 1);
+    assert_eq!(
+        (b.acl[0].grantee.as_str(), b.acl[0].permission.as_str()),
+        ("AllUsers", "READ")
+    );
+    assert_eq!(
+        b.policy.unwrap()["Statement"][0]["Effect"],
+        serde_json::Value::String("Deny".into())
+    );
+    assert_eq!(b.cors, None);
+    let err = admin.bucket("nope").await.unwrap_err();
+    assert!(err.to_string().contains("no bucket named nope"), "{err}");
+}

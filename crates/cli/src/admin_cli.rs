@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use tessera_cli::admin_client::{AdminClient, ENV_ENDPOINT};
 use tessera_cli::credentials;
-use tessera_gateway::admin::{ClusterStatus, CreateKeyRequest};
+use tessera_gateway::admin::{BucketInfo, ClusterStatus, CreateKeyRequest};
 
 #[derive(Args)]
 pub struct AdminArgs {
@@ -33,6 +33,24 @@ enum AdminCommand {
     /// Storage nodes.
     #[command(subcommand)]
     Node(NodeCommand),
+    /// Buckets: owners and configuration (ACL, policy, CORS, website).
+    #[command(subcommand)]
+    Bucket(BucketCommand),
+}
+
+#[derive(Subcommand)]
+enum BucketCommand {
+    /// List every bucket and its owner.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a bucket's owner, ACL, policy, CORS and website configuration.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,6 +214,30 @@ pub async fn run_admin(args: AdminArgs) -> Result<()> {
             );
             print_cluster(&s);
         }
+        AdminCommand::Bucket(BucketCommand::List { json }) => {
+            let buckets = client.list_buckets().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&buckets)?);
+            } else {
+                println!("{:<40} {:<24} CREATED", "BUCKET", "OWNER");
+                for b in buckets {
+                    println!(
+                        "{:<40} {:<24} {}",
+                        b.name,
+                        b.owner,
+                        tessera_s3_protocol::fmt::iso8601_millis(b.created)
+                    );
+                }
+            }
+        }
+        AdminCommand::Bucket(BucketCommand::Show { name, json }) => {
+            let b = client.bucket(&name).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                print_bucket(&b)?;
+            }
+        }
         AdminCommand::Key(KeyCommand::Delete { access_key }) => {
             client.delete_key(&access_key).await?;
             println!("Deleted access key {access_key}");
@@ -205,6 +247,27 @@ pub async fn run_admin(args: AdminArgs) -> Result<()> {
 }
 
 /// A number with one decimal, or `-`.
+fn print_bucket(b: &BucketInfo) -> Result<()> {
+    println!("Bucket:   {}", b.name);
+    println!("Owner:    {}", b.owner);
+    println!(
+        "Created:  {}",
+        tessera_s3_protocol::fmt::iso8601_millis(b.created)
+    );
+    println!("Region:   {}", b.region);
+    println!("ACL:      {} FULL_CONTROL (owner)", b.owner);
+    for g in &b.acl {
+        println!("          {} {}", g.grantee, g.permission);
+    }
+    match &b.policy {
+        Some(p) => println!("Policy:\n{}", serde_json::to_string_pretty(p)?),
+        None => println!("Policy:   none"),
+    }
+    println!("CORS:     {}", b.cors.as_deref().unwrap_or("none"));
+    println!("Website:  {}", b.website.as_deref().unwrap_or("none"));
+    Ok(())
+}
+
 fn num(v: &serde_json::Value) -> String {
     v.as_f64()
         .map(|f| format!("{f:.1}"))

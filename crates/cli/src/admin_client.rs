@@ -7,7 +7,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
-use tessera_gateway::admin::{AddVoterRequest, ClusterStatus, CreateKeyRequest, KeyInfo};
+use tessera_gateway::admin::{
+    AddVoterRequest, BucketInfo, BucketSummary, ClusterStatus, CreateKeyRequest, KeyInfo,
+};
 use tessera_s3_protocol::auth::client::{sign_request, SigningParams};
 
 pub const ENV_ENDPOINT: &str = "TESSERA_ADMIN_ENDPOINT";
@@ -153,6 +155,16 @@ impl AdminClient {
     /// The workers' last passes (`GET /v1/repair`).
     pub async fn repair_status(&self) -> Result<serde_json::Value> {
         self.get_json("/v1/repair").await
+    }
+
+    /// Every bucket and its owner.
+    pub async fn list_buckets(&self) -> Result<Vec<BucketSummary>> {
+        self.get_json("/v1/buckets").await
+    }
+
+    /// One bucket's owner, ACL, policy, CORS and website configuration.
+    pub async fn bucket(&self, name: &str) -> Result<BucketInfo> {
+        self.get_json(&format!("/v1/buckets/{name}")).await
     }
 
     pub async fn list_keys(&self) -> Result<Vec<KeyInfo>> {

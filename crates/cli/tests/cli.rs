@@ -179,6 +179,12 @@ fn server_banner_admin_keys_and_clean_stop() {
         "{out}"
     );
 
+    // Buckets: none yet; an unknown one is refused by name.
+    let (ok, out, err) = admin(&s, &["bucket", "list"]);
+    assert!(ok && out.starts_with("BUCKET"), "{out}{err}");
+    let (ok, _, err) = admin(&s, &["bucket", "show", "nope"]);
+    assert!(!ok && err.contains("no bucket named nope"), "{err}");
+
     // Without root credentials the CLI says what it needs.
     let out = Command::new(BIN)
         .args(["admin", "key", "list"])

@@ -1,11 +1,13 @@
 //! The admin API, on its own address: `GET /health` (liveness), `GET /ready`
 //! (the metadata cluster answers), `GET /metrics` (Prometheus), and under
-//! `/v1` the access keys, the cluster (metadata group, storage nodes) and the
+//! `/v1` the access keys, the buckets' configuration, the cluster (metadata group, storage nodes) and the
 //! workers' status, which require a SigV4 signature by the root key. Bodies
 //! are JSON.
 
+mod buckets;
 mod cluster;
 
+pub use buckets::{BucketInfo, BucketSummary, GrantInfo};
 pub use cluster::{AddVoterRequest, ClusterStatus, MetaMember, StorageNodeStatus};
 
 use crate::body::{self, Body};
@@ -98,6 +100,8 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, ["v1", "keys"]) => list_keys(&gw).await,
         (&Method::GET, ["v1", "cluster"]) => cluster::status(&gw).await,
+        (&Method::GET, ["v1", "buckets"]) => buckets::list(&gw).await,
+        (&Method::GET, ["v1", "buckets", name]) => buckets::show(&gw, name).await,
         (&Method::POST, ["v1", "meta", "voters"]) => cluster::add_voter(&gw, incoming).await,
         (&Method::DELETE, ["v1", "meta", "nodes", id]) => cluster::remove_meta_node(&gw, id).await,
         (&Method::DELETE, ["v1", "storage", "nodes", id]) => {
