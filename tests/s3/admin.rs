@@ -108,9 +108,13 @@ async fn buckets_show_owner_acl_and_policy() {
     assert_eq!(list[0].owner, s.access_key);
     let b = admin.bucket("shown").await.unwrap();
     assert_eq!(b.owner, s.access_key);
-    assert_eq!(b.acl.len(), 1);
+    assert_eq!(b.acl.len(), 2);
     assert_eq!(
         (b.acl[0].grantee.as_str(), b.acl[0].permission.as_str()),
+        (s.access_key.as_str(), "FULL_CONTROL")
+    );
+    assert_eq!(
+        (b.acl[1].grantee.as_str(), b.acl[1].permission.as_str()),
         ("AllUsers", "READ")
     );
     assert_eq!(

@@ -110,7 +110,17 @@ async fn principal_star_opens_objects_to_anonymous_clients() {
     assert_eq!(anon.send("GET", "/site", &[], "").await.status, 403);
     assert_eq!(anon.send("PUT", "/site/x", &[], "x").await.status, 403);
     assert_eq!(anon.send("GET", "/site?policy", &[], "").await.status, 403);
-    // Missing objects are still 404s for everyone allowed to read.
+    // As in S3, a missing key is 403 to whoever may not list the bucket.
+    assert_eq!(anon.send("GET", "/site/missing", &[], "").await.status, 403);
+    c.put_bucket_policy()
+        .bucket("site")
+        .policy(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],
+                "Resource":["arn:aws:s3:::site","arn:aws:s3:::site/*"]}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anon.send("GET", "/site/missing", &[], "").await.status, 404);
 }
 
@@ -291,4 +301,55 @@ async fn a_policy_lets_another_key_in() {
         s.raw().send("GET", "/shared/doc", &[], "").await.status,
         403
     );
+}
+
+#[tokio::test]
+async fn copy_source_condition() {
+    let (s, c) = setup("src").await;
+    put(&c, "src", "public/a", "a").await;
+    put(&c, "src", "private/b", "b").await;
+    c.create_bucket().bucket("dst").send().await.unwrap();
+    let (bob_id, bob_secret) = create_key(&s, "bob").await;
+    let bob = s.client_as(&bob_id, &bob_secret);
+    c.put_bucket_policy()
+        .bucket("src")
+        .policy(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::src/*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    c.put_bucket_policy()
+        .bucket("dst")
+        .policy(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::dst/*",
+                "Condition":{"StringLike":{"s3:x-amz-copy-source":"src/public/*"}}}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    bob.copy_object()
+        .bucket("dst")
+        .key("copy")
+        .copy_source("src/public/a")
+        .send()
+        .await
+        .unwrap();
+    let err = bob
+        .copy_object()
+        .bucket("dst")
+        .key("copy2")
+        .copy_source("src/private/b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "AccessDenied");
+    // A plain PUT has no copy source: refused.
+    let err = bob
+        .put_object()
+        .bucket("dst")
+        .key("plain")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "AccessDenied");
 }

@@ -255,9 +255,12 @@ fn print_bucket(b: &BucketInfo) -> Result<()> {
         tessera_s3_protocol::fmt::iso8601_millis(b.created)
     );
     println!("Region:   {}", b.region);
-    println!("ACL:      {} FULL_CONTROL (owner)", b.owner);
-    for g in &b.acl {
-        println!("          {} {}", g.grantee, g.permission);
+    for (i, g) in b.acl.iter().enumerate() {
+        let label = if i == 0 { "ACL:" } else { "" };
+        println!("{label:<10}{} {}", g.grantee, g.permission);
+    }
+    if b.acl.is_empty() {
+        println!("ACL:      no grants (the owner keeps full access)");
     }
     match &b.policy {
         Some(p) => println!("Policy:\n{}", serde_json::to_string_pretty(p)?),

@@ -30,6 +30,9 @@ pub(crate) struct RequestEnv {
     pub secure_transport: bool,
     /// The query parameters (for `s3:prefix`, `s3:delimiter`, `s3:max-keys`).
     pub query: Vec<(String, String)>,
+    /// The `x-amz-*` headers (for `s3:x-amz-acl`, `s3:x-amz-copy-source`,
+    /// ...), names lower-case.
+    pub amz_headers: Vec<(String, String)>,
 }
 
 impl RequestEnv {
@@ -56,6 +59,12 @@ impl RequestEnv {
             referer: header("referer"),
             secure_transport: false,
             query,
+            amz_headers: parts
+                .headers
+                .iter()
+                .filter(|(n, _)| n.as_str().starts_with("x-amz-"))
+                .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect(),
         }
     }
 }

@@ -78,6 +78,18 @@ impl Gateway {
         Ok(self.secret_for(access_key_id).await?.is_some())
     }
 
+    /// The name shown as a principal's `DisplayName`: its key's name (`root`
+    /// for the root key), or the id itself when it has none.
+    pub(crate) async fn display_name(&self, access_key_id: &str) -> String {
+        if access_key_id == self.root.access_key_id {
+            return "root".to_string();
+        }
+        match self.engine.meta().get_access_key(access_key_id).await {
+            Ok(Some(k)) if !k.name.is_empty() => k.name,
+            _ => access_key_id.to_string(),
+        }
+    }
+
     /// The secret of an existing key, or InvalidAccessKeyId.
     async fn known_secret(&self, access_key_id: &str) -> Result<String, S3Error> {
         self.secret_for(access_key_id)

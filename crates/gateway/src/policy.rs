@@ -31,6 +31,18 @@ fn context(a: &Access<'_>) -> Context {
             c.set(key, v.clone());
         }
     }
+    for (name, value) in &env.amz_headers {
+        let value = if name == "x-amz-copy-source" {
+            // `bucket/key`, decoded, as AWS compares it.
+            let v = value.trim_start_matches('/');
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        } else {
+            value.clone()
+        };
+        c.set(&format!("s3:{name}"), value);
+    }
     c
 }
 

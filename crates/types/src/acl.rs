@@ -1,6 +1,8 @@
 //! Access control lists of buckets and objects, as S3 defines them: grants
 //! of permissions to a principal (an access key id) or to one of the
-//! predefined groups. The owner's FULL_CONTROL is implicit and not stored.
+//! predefined groups. An ACL is stored exactly as set: canned ACLs include
+//! the owner's FULL_CONTROL grant, an ACL given grant by grant has only
+//! those grants (the owner keeps full access regardless).
 
 use serde::{Deserialize, Serialize};
 
@@ -74,8 +76,7 @@ pub struct Grant {
     pub permission: Permission,
 }
 
-/// The grants of a bucket or object besides its owner's FULL_CONTROL.
-/// Empty: private.
+/// The grants of a bucket or object.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acl {
     pub grants: Vec<Grant>,
@@ -125,13 +126,18 @@ impl CannedAcl {
     }
 
     /// The grants it stands for on a resource whose bucket is owned by
-    /// `bucket_owner` and which itself is owned by `owner`.
+    /// `bucket_owner` and which itself is owned by `owner`: the owner's
+    /// FULL_CONTROL first, then the canned ACL's own grants.
     pub fn to_acl(self, owner: &str, bucket_owner: &str) -> Acl {
         let grant = |grantee, permission| Grant {
             grantee,
             permission,
         };
-        let grants = match self {
+        let mut grants = vec![grant(
+            Grantee::User(owner.to_string()),
+            Permission::FullControl,
+        )];
+        grants.extend(match self {
             CannedAcl::Private => vec![],
             CannedAcl::PublicRead => vec![grant(Grantee::AllUsers, Permission::Read)],
             CannedAcl::PublicReadWrite => vec![
@@ -156,8 +162,13 @@ impl CannedAcl {
                 Grantee::User(bucket_owner.to_string()),
                 Permission::FullControl,
             )],
-        };
+        });
         Acl { grants }
+    }
+
+    /// `private`: the owner's FULL_CONTROL only.
+    pub fn private(owner: &str) -> Acl {
+        CannedAcl::Private.to_acl(owner, owner)
     }
 }
 
@@ -179,10 +190,15 @@ mod tests {
         let acl = CannedAcl::BucketOwnerFullControl.to_acl("bob", "alice");
         assert!(acl.allows(Some("alice"), Permission::WriteAcp));
         assert!(!acl.allows(Some("carol"), Permission::Read));
-        assert!(CannedAcl::BucketOwnerRead
-            .to_acl("alice", "alice")
-            .grants
-            .is_empty());
+        assert_eq!(
+            CannedAcl::BucketOwnerRead
+                .to_acl("alice", "alice")
+                .grants
+                .len(),
+            1
+        );
+        assert_eq!(CannedAcl::private("alice").grants.len(), 1);
+        assert!(CannedAcl::private("alice").allows(Some("alice"), Permission::WriteAcp));
         assert_eq!(
             CannedAcl::parse("public-read-write"),
             Some(CannedAcl::PublicReadWrite)

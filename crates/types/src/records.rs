@@ -38,7 +38,7 @@ impl BucketRecord {
             owner: owner.to_string(),
             created,
             region: region.to_string(),
-            acl: Acl::default(),
+            acl: crate::CannedAcl::private(owner),
             policy: None,
             cors: None,
             website: None,

@@ -33,7 +33,7 @@ pub struct BucketInfo {
     pub owner: String,
     pub created: i64,
     pub region: String,
-    /// Grants besides the owner's FULL_CONTROL.
+    /// The ACL's grants (a canned ACL includes the owner's FULL_CONTROL).
     pub acl: Vec<GrantInfo>,
     /// The policy document, as JSON.
     pub policy: Option<serde_json::Value>,

@@ -2,9 +2,9 @@
 //! `x-amz-acl` / `x-amz-grant-*` headers of CreateBucket, PutObject,
 //! CopyObject and CreateMultipartUpload.
 //!
-//! The owner's FULL_CONTROL is implicit: it is shown first in every
-//! AccessControlPolicy and never stored. Objects are owned by their
-//! bucket's owner.
+//! ACLs are stored as set: a canned ACL includes the owner's FULL_CONTROL,
+//! grants given one by one are exactly those grants (the owner keeps full
+//! access regardless). Objects are owned by their bucket's owner.
 
 use super::ReqBody;
 use crate::body;
@@ -100,16 +100,22 @@ pub(crate) async fn requested_acl(
 }
 
 /// The ACL a new object of `bucket` gets from the request's headers
-/// (private when none). Granting anything needs `s3:PutObjectAcl` too.
+/// (`private` when none). Granting anyone but the owner anything needs
+/// `s3:PutObjectAcl` too.
 pub(crate) async fn object_acl(
     gw: &Gateway,
     ctx: &ReqCtx,
     bucket: &tessera_types::BucketRecord,
 ) -> Result<Acl, S3Error> {
-    let acl = requested_acl(gw, &ctx.parts.headers, &bucket.owner, &bucket.owner)
-        .await?
-        .unwrap_or_default();
-    if !acl.grants.is_empty() && !super::may(ctx, bucket, "s3:PutObjectAcl", Some(ctx.key())) {
+    let owner = &bucket.owner;
+    let Some(acl) = requested_acl(gw, &ctx.parts.headers, owner, owner).await? else {
+        return Ok(CannedAcl::private(owner));
+    };
+    let grants_others = acl
+        .grants
+        .iter()
+        .any(|g| g.grantee != Grantee::User(owner.clone()));
+    if grants_others && !super::may(ctx, bucket, "s3:PutObjectAcl", Some(ctx.key())) {
         return Err(S3Error::new(S3ErrorCode::AccessDenied));
     }
     Ok(acl)
@@ -128,8 +134,7 @@ async fn check_grantees(gw: &Gateway, acl: &Acl) -> Result<(), S3Error> {
 }
 
 /// The ACL a PutBucketAcl / PutObjectAcl sets: from the headers, or from the
-/// AccessControlPolicy body. The owner's own grants are implied and
-/// dropped.
+/// AccessControlPolicy body, exactly as given.
 async fn acl_from_request(
     gw: &Gateway,
     ctx: &ReqCtx,
@@ -171,12 +176,6 @@ async fn acl_from_request(
                         return Err(S3Error::new(S3ErrorCode::UnresolvableGrantByEmailAddress))
                     }
                 };
-                // The owner's FULL_CONTROL is implicit.
-                if grantee == Grantee::User(owner.to_string())
-                    && permission == Permission::FullControl
-                {
-                    continue;
-                }
                 grants.push(Grant {
                     grantee,
                     permission,
@@ -190,31 +189,40 @@ async fn acl_from_request(
 }
 
 /// The AccessControlPolicy document of a resource owned by `owner`.
-fn render(owner: &str, acl: &Acl) -> String {
+async fn render(gw: &Gateway, owner: &str, acl: &Acl) -> String {
+    let mut names = std::collections::HashMap::new();
+    for id in std::iter::once(owner).chain(acl.grants.iter().filter_map(|g| match &g.grantee {
+        Grantee::User(id) => Some(id.as_str()),
+        _ => None,
+    })) {
+        if !names.contains_key(id) {
+            names.insert(id.to_string(), gw.display_name(id).await);
+        }
+    }
     let user = |id: &str| XmlGrantee::CanonicalUser {
         id: id.to_string(),
-        display_name: id.to_string(),
+        display_name: names.get(id).cloned().unwrap_or_else(|| id.to_string()),
     };
-    let mut grants = vec![XmlGrant {
-        grantee: user(owner),
-        permission: Permission::FullControl.as_str().into(),
-    }];
-    grants.extend(acl.grants.iter().map(|g| XmlGrant {
-        grantee: match &g.grantee {
-            Grantee::User(id) => user(id),
-            Grantee::AllUsers => XmlGrantee::Group {
-                uri: tessera_types::acl::ALL_USERS_URI.into(),
+    let grants = acl
+        .grants
+        .iter()
+        .map(|g| XmlGrant {
+            grantee: match &g.grantee {
+                Grantee::User(id) => user(id),
+                Grantee::AllUsers => XmlGrantee::Group {
+                    uri: tessera_types::acl::ALL_USERS_URI.into(),
+                },
+                Grantee::AuthenticatedUsers => XmlGrantee::Group {
+                    uri: tessera_types::acl::AUTHENTICATED_USERS_URI.into(),
+                },
             },
-            Grantee::AuthenticatedUsers => XmlGrantee::Group {
-                uri: tessera_types::acl::AUTHENTICATED_USERS_URI.into(),
-            },
-        },
-        permission: g.permission.as_str().into(),
-    }));
+            permission: g.permission.as_str().into(),
+        })
+        .collect();
     to_xml(&AccessControlPolicy {
         owner: xml::Owner {
             id: owner.to_string(),
-            display_name: owner.to_string(),
+            display_name: names.get(owner).cloned().unwrap_or_default(),
         },
         grants,
     })
@@ -222,7 +230,7 @@ fn render(owner: &str, acl: &Acl) -> String {
 
 pub(crate) async fn get_bucket_acl(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
     let b = super::authorize_bucket(gw, ctx).await?;
-    Ok(response::xml(render(&b.owner, &b.acl)))
+    Ok(response::xml(render(gw, &b.owner, &b.acl).await))
 }
 
 pub(crate) async fn put_bucket_acl(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
@@ -248,7 +256,7 @@ async fn load_object(gw: &Gateway, ctx: &ReqCtx) -> Result<tessera_types::Object
 pub(crate) async fn get_object_acl(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
     super::authorize_bucket(gw, ctx).await?;
     let o = load_object(gw, ctx).await?;
-    Ok(response::xml(render(&o.owner, &o.acl)))
+    Ok(response::xml(render(gw, &o.owner, &o.acl).await))
 }
 
 pub(crate) async fn put_object_acl(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {

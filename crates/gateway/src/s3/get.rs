@@ -24,17 +24,18 @@ const OVERRIDES: [(&str, &str); 6] = [
 ];
 
 pub(crate) async fn get_object(gw: &Arc<Gateway>, ctx: &ReqCtx, head: bool) -> HandlerResult {
-    super::authorize_bucket(gw, ctx).await?;
-    let obj = gw
-        .engine
-        .meta()
-        .get_object(ctx.bucket(), ctx.key())
-        .await?
-        .ok_or_else(|| {
-            S3Error::new(S3ErrorCode::NoSuchKey)
-                .resource(format!("/{}/{}", ctx.bucket(), ctx.key()))
-                .extra("Key", ctx.key())
-        })?;
+    let bucket = super::authorize_bucket(gw, ctx).await?;
+    let Some(obj) = gw.engine.meta().get_object(ctx.bucket(), ctx.key()).await? else {
+        // As in S3: who may not list the bucket does not learn which keys
+        // exist.
+        if !super::may(ctx, &bucket, "s3:ListBucket", None) {
+            return Err(S3Error::new(S3ErrorCode::AccessDenied).into());
+        }
+        return Err(S3Error::new(S3ErrorCode::NoSuchKey)
+            .resource(format!("/{}/{}", ctx.bucket(), ctx.key()))
+            .extra("Key", ctx.key())
+            .into());
+    };
 
     if let Err(e) = Conditions::from_headers(&ctx.parts.headers, "if-").check(
         &obj.etag,
