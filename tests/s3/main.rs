@@ -21,6 +21,7 @@ mod objects;
 mod restart;
 mod scrub;
 mod versions;
+mod website;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
