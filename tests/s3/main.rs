@@ -7,6 +7,7 @@
 mod acl;
 mod admin;
 mod auth;
+mod browser;
 mod buckets;
 mod checksums;
 mod copy;
