@@ -12,6 +12,7 @@ mod buckets;
 mod checksums;
 mod copy;
 mod cors;
+mod cors_requests;
 mod delete;
 mod errors;
 mod gc;
@@ -23,6 +24,7 @@ mod restart;
 mod scrub;
 mod versions;
 mod website;
+mod website_redirects;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;

@@ -30,7 +30,7 @@ pub async fn put_typed(c: &Client, bucket: &str, key: &str, body: &str, content_
         .unwrap();
 }
 
-fn index(suffix: &str) -> IndexDocument {
+pub fn index(suffix: &str) -> IndexDocument {
     IndexDocument::builder().suffix(suffix).build().unwrap()
 }
 
@@ -41,7 +41,7 @@ fn site_config() -> WebsiteConfiguration {
         .build()
 }
 
-async fn set_website(c: &Client, bucket: &str, cfg: WebsiteConfiguration) {
+pub async fn set_website(c: &Client, bucket: &str, cfg: WebsiteConfiguration) {
     c.put_bucket_website()
         .bucket(bucket)
         .website_configuration(cfg)
@@ -51,7 +51,7 @@ async fn set_website(c: &Client, bucket: &str, cfg: WebsiteConfiguration) {
 }
 
 /// A site: a home page, a docs "directory", an about page, a 404 page.
-async fn site(bucket: &str) -> (TestServer, Client) {
+pub async fn site(bucket: &str) -> (TestServer, Client) {
     let (s, c) = setup(bucket).await;
     put_typed(&c, bucket, "index.html", "<h1>home</h1>", "text/html").await;
     put_typed(&c, bucket, "docs/index.html", "<h1>docs</h1>", "text/html").await;
@@ -61,7 +61,7 @@ async fn site(bucket: &str) -> (TestServer, Client) {
     (s, c)
 }
 
-async fn get(s: &TestServer, path: &str) -> RawResponse {
+pub async fn get(s: &TestServer, path: &str) -> RawResponse {
     s.website().send("GET", path, &[], "").await
 }
 
@@ -331,77 +331,4 @@ async fn website_serves_only_what_is_public() {
     // Making everything public opens the rest.
     s.set_bucket_config("site", public_read("site", "")).await;
     assert_eq!(get(&s, "/site/about.html").await.status, 200);
-}
-
-#[tokio::test]
-async fn website_redirects_and_routing_rules() {
-    let (s, c) = site("site").await;
-    s.set_bucket_config("site", public_read("site", "")).await;
-    let rules = WebsiteConfiguration::builder()
-        .index_document(index("index.html"))
-        .error_document(ErrorDocument::builder().key("404.html").build().unwrap())
-        .routing_rules(
-            RoutingRule::builder()
-                .condition(Condition::builder().key_prefix_equals("docs/old/").build())
-                .redirect(Redirect::builder().replace_key_prefix_with("docs/").build())
-                .build(),
-        )
-        .routing_rules(
-            RoutingRule::builder()
-                .condition(
-                    Condition::builder()
-                        .http_error_code_returned_equals("404")
-                        .key_prefix_equals("blog/")
-                        .build(),
-                )
-                .redirect(
-                    Redirect::builder()
-                        .host_name("blog.example.com")
-                        .protocol(aws_sdk_s3::types::Protocol::Https)
-                        .http_redirect_code("302")
-                        .replace_key_with("archive.html")
-                        .build(),
-                )
-                .build(),
-        )
-        .build();
-    set_website(&c, "site", rules).await;
-    let host = s.website_addr.to_string();
-    // Prefix replacement, on the same host, bucket kept in the path.
-    let r = get(&s, "/site/docs/old/intro.html").await;
-    assert_eq!(r.status, 301);
-    assert_eq!(
-        r.header("location"),
-        Some(format!("http://{host}/site/docs/intro.html").as_str())
-    );
-    // The error-code rule: only when the key is missing.
-    let r = get(&s, "/site/blog/2019/post.html").await;
-    assert_eq!(
-        (r.status, r.header("location")),
-        (302, Some("https://blog.example.com/archive.html"))
-    );
-    put_typed(&c, "site", "blog/now.html", "<p>now</p>", "text/html").await;
-    assert_eq!(get(&s, "/site/blog/now.html").await.status, 200);
-    // Other missing keys still get the error document.
-    let r = get(&s, "/site/elsewhere.html").await;
-    assert_eq!((r.status, r.text().as_str()), (404, "<h1>lost</h1>"));
-
-    // Redirect everything to another host, keeping the path.
-    let all = RedirectAllRequestsTo::builder()
-        .host_name("www.example.com")
-        .build()
-        .unwrap();
-    set_website(
-        &c,
-        "site",
-        WebsiteConfiguration::builder()
-            .redirect_all_requests_to(all)
-            .build(),
-    )
-    .await;
-    let r = get(&s, "/site/docs/a%20b.html").await;
-    assert_eq!(
-        (r.status, r.header("location")),
-        (301, Some("http://www.example.com/docs/a%20b.html"))
-    );
 }
