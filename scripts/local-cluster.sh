@@ -14,8 +14,8 @@
 # Root credentials: TESSERA_ROOT_ACCESS_KEY / TESSERA_ROOT_SECRET_KEY when set,
 # else generated once and kept in DIR/cluster.env. The binary: $TESSERA_BIN,
 # else the release build, else the debug build. Ports: meta 17101-17103,
-# storage 17201+, S3 19001-19002, admin 19101-19102 (TESSERA_PORT_OFFSET adds
-# to all). A storage node silent for 30 s is declared down.
+# storage 17201+, S3 19001-19002, admin 19101-19102, website 19081-19082
+# (TESSERA_PORT_OFFSET adds to all). A storage node silent for 30 s is declared down.
 set -euo pipefail
 
 cmd=${1:-}; DIR=${2:-}; NODE=${3:-}
@@ -60,7 +60,7 @@ node_args() {
     gateway[1-9])
       i=${n#gateway}
       local w=""; [ "$i" = 1 ] && w="--workers"
-      echo "gateway --config $DIR/tessera.toml --meta $META_LIST --s3-addr 127.0.0.1:$((19000+i+OFF)) --admin-addr 127.0.0.1:$((19100+i+OFF)) $w" ;;
+      echo "gateway --config $DIR/tessera.toml --meta $META_LIST --s3-addr 127.0.0.1:$((19000+i+OFF)) --admin-addr 127.0.0.1:$((19100+i+OFF)) --website-addr 127.0.0.1:$((19080+i+OFF)) $w" ;;
     *) echo "unknown node name: $n (meta1-3, storageN, gateway1-2)" >&2; return 1 ;;
   esac
 }

@@ -7,9 +7,12 @@
 mod acl;
 mod admin;
 mod auth;
+mod browser;
 mod buckets;
 mod checksums;
 mod copy;
+mod cors;
+mod cors_requests;
 mod delete;
 mod errors;
 mod gc;
@@ -24,6 +27,8 @@ mod repair;
 mod restart;
 mod scrub;
 mod versions;
+mod website;
+mod website_redirects;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;

@@ -66,6 +66,12 @@ struct GatewayFlags {
     /// Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.
     #[arg(long = "domain")]
     domains: Vec<String>,
+    /// Website endpoint address [default: 127.0.0.1:9080].
+    #[arg(long, env = "TESSERA_WEBSITE_ADDR")]
+    website_addr: Option<SocketAddr>,
+    /// Website domain (BUCKET.DOMAIN on the website endpoint serves BUCKET); repeatable.
+    #[arg(long = "website-domain")]
+    website_domains: Vec<String>,
 }
 
 impl GatewayFlags {
@@ -82,6 +88,12 @@ impl GatewayFlags {
         }
         if !self.domains.is_empty() {
             cfg.gateway.domains = self.domains;
+        }
+        if let Some(a) = self.website_addr {
+            cfg.gateway.website_addr = a;
+        }
+        if !self.website_domains.is_empty() {
+            cfg.gateway.website_domains = self.website_domains;
         }
     }
 }
@@ -198,6 +210,15 @@ async fn run_server(args: ServerArgs) -> Result<()> {
     println!("  (root credentials {origin})");
     println!("  Region:             {}", cfg.region);
     println!("  Admin API:          http://{}", running.admin_addr);
+    println!(
+        "  Website endpoint:   http://{} (BUCKET.{} or /BUCKET/)",
+        running.website_addr,
+        cfg.gateway
+            .website_domains
+            .first()
+            .map(String::as_str)
+            .unwrap_or("localhost")
+    );
     println!("  Data directory:     {}", running.data_dir.display());
     println!();
     println!(
@@ -338,8 +359,8 @@ async fn run_gateway(args: GatewayArgs) -> Result<()> {
     )
     .await?;
     println!(
-        "Tessera gateway: S3 on http://{}, admin on http://{}",
-        addrs.s3, addrs.admin
+        "Tessera gateway: S3 on http://{}, admin on http://{}, website on http://{}",
+        addrs.s3, addrs.admin, addrs.website
     );
     stop_on_signal(trigger, tasks).await;
     Ok(())

@@ -151,9 +151,11 @@ async fn register(meta: &MetaClient, node: &StorageNode, addr: &str, zone: &str)
 pub struct GatewayAddrs {
     pub s3: SocketAddr,
     pub admin: SocketAddr,
+    pub website: SocketAddr,
 }
 
-/// A gateway (S3 and admin APIs), and with `workers` the background workers.
+/// A gateway (S3 and admin APIs, website endpoint), and with `workers` the
+/// background workers.
 pub async fn start_gateway(
     cfg: &Config,
     meta: MetaClient,
@@ -184,9 +186,11 @@ pub async fn start_gateway(
     let gateway_ref = Arc::clone(&gateway);
     let s3_listener = bind(cfg.gateway.s3_addr, "S3 API").await?;
     let admin_listener = bind(cfg.gateway.admin_addr, "admin API").await?;
+    let website_listener = bind(cfg.gateway.website_addr, "website endpoint").await?;
     let addrs = GatewayAddrs {
         s3: s3_listener.local_addr()?,
         admin: admin_listener.local_addr()?,
+        website: website_listener.local_addr()?,
     };
     {
         let gw = Arc::clone(&gateway);
@@ -194,6 +198,18 @@ pub async fn start_gateway(
         tasks.push(tokio::spawn(async move {
             if let Err(e) = tessera_gateway::serve_s3(gw, s3_listener, stop.wait()).await {
                 tracing::error!(error = %e, "S3 server failed");
+            }
+        }));
+    }
+    {
+        let gw = Arc::clone(&gateway);
+        let domains = cfg.gateway.website_domains.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) =
+                tessera_gateway::serve_website(gw, website_listener, domains, stop.wait()).await
+            {
+                tracing::error!(error = %e, "website server failed");
             }
         }));
     }

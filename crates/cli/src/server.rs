@@ -21,6 +21,9 @@ use tracing::info;
 pub struct RunningServer {
     pub s3_addr: SocketAddr,
     pub admin_addr: SocketAddr,
+    pub website_addr: SocketAddr,
+    /// The gRPC address of the metadata node.
+    pub meta_addr: SocketAddr,
     pub root: RootCredentials,
     pub credentials_origin: Origin,
     pub data_dir: PathBuf,
@@ -100,10 +103,12 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
         &mut tasks,
     )
     .await?;
-    info!(s3_addr = %addrs.s3, admin_addr = %addrs.admin, data_dir = %data_dir.display(), "tessera server started");
+    info!(s3_addr = %addrs.s3, admin_addr = %addrs.admin, website_addr = %addrs.website, data_dir = %data_dir.display(), "tessera server started");
     Ok(RunningServer {
         s3_addr: addrs.s3,
         admin_addr: addrs.admin,
+        website_addr: addrs.website,
+        meta_addr,
         root,
         credentials_origin,
         data_dir,

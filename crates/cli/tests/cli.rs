@@ -32,7 +32,7 @@ fn start(dir: &std::path::Path) -> Server {
     std::fs::write(
         &config,
         format!(
-            "data_dir = {:?}\n[gateway]\ns3_addr = \"127.0.0.1:0\"\nadmin_addr = \"127.0.0.1:0\"\n[meta]\naddr = \"127.0.0.1:0\"\n[storage]\naddr = \"127.0.0.1:0\"\n",
+            "data_dir = {:?}\n[gateway]\ns3_addr = \"127.0.0.1:0\"\nadmin_addr = \"127.0.0.1:0\"\nwebsite_addr = \"127.0.0.1:0\"\n[meta]\naddr = \"127.0.0.1:0\"\n[storage]\naddr = \"127.0.0.1:0\"\n",
             dir.join("data")
         ),
     )

@@ -546,6 +546,8 @@ fn start_gateway(
         "127.0.0.1:0",
         "--admin-addr",
         "127.0.0.1:0",
+        "--website-addr",
+        "127.0.0.1:0",
     ]
     .iter()
     .map(|a| a.to_string())

@@ -1,6 +1,8 @@
 //! Per-request context handed to every handler.
 
+use std::sync::OnceLock;
 use tessera_s3_protocol::router::Route;
+use tessera_types::BucketRecord;
 
 /// Who signed the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +31,10 @@ pub struct ReqCtx {
     pub route: Route,
     pub parts: http::request::Parts,
     pub principal: Principal,
+    /// The request's bucket as the handler loaded it, kept for the CORS
+    /// headers of requests that carry `Origin` (so that they need no second
+    /// metadata read).
+    pub bucket_record: OnceLock<BucketRecord>,
 }
 
 impl ReqCtx {
@@ -48,6 +54,14 @@ impl ReqCtx {
     }
     pub fn query(&self, name: &str) -> Option<&str> {
         self.route.query(name)
+    }
+
+    /// Keeps the record of the request's bucket for the CORS headers, when
+    /// the request is a CORS request.
+    pub fn remember_bucket(&self, record: &BucketRecord) {
+        if record.name == self.bucket() && self.parts.headers.contains_key(http::header::ORIGIN) {
+            let _ = self.bucket_record.set(record.clone());
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The S3 gateway: HTTP in (hyper), engine out. Stateless: every request is
 //! authenticated, routed to one handler per operation family, and answered
 //! exactly as AWS S3 answers it. Also serves the admin API (keys, health,
-//! Prometheus metrics) on its own address.
+//! Prometheus metrics) and the website endpoint (buckets as static sites),
+//! each on its own address.
 
 mod access;
 pub mod admin;
@@ -9,14 +10,16 @@ mod auth;
 mod body;
 mod conditional;
 mod context;
+mod cors;
 pub mod metrics;
 mod policy;
 mod response;
 mod s3;
 mod server;
+mod website;
 
 pub use auth::RootCredentials;
-pub use server::{serve_admin, serve_s3};
+pub use server::{serve_admin, serve_s3, serve_website};
 
 use std::sync::Arc;
 use tessera_engine::Engine;

@@ -1,5 +1,5 @@
-//! HTTP servers: the S3 API and the admin API, each on its own listener,
-//! HTTP/1.1 and HTTP/2, with graceful shutdown.
+//! HTTP servers: the S3 API, the website endpoint and the admin API, each
+//! on its own listener, HTTP/1.1 and HTTP/2, with graceful shutdown.
 
 use crate::body::Body;
 use crate::Gateway;
@@ -40,6 +40,23 @@ pub async fn serve_admin(
     serve(listener, shutdown, "admin", move |req| {
         let gw = Arc::clone(&gateway);
         async move { Ok::<_, Infallible>(crate::admin::handle(gw, req).await) }
+    })
+    .await
+}
+
+/// Serves the website endpoint until `shutdown` resolves. `domains` are
+/// the website domains (`BUCKET.<domain>` addresses BUCKET).
+pub async fn serve_website(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    domains: Vec<String>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let domains = Arc::new(domains);
+    serve(listener, shutdown, "website", move |req| {
+        let gw = Arc::clone(&gateway);
+        let domains = Arc::clone(&domains);
+        async move { Ok::<_, Infallible>(crate::website::handle(gw, domains, req).await) }
     })
     .await
 }

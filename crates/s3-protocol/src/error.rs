@@ -32,8 +32,10 @@ use StatusCode as S;
 
 s3_error_codes! {
     AccessDenied => S::FORBIDDEN, "Access Denied";
+    AccessForbidden => S::FORBIDDEN, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
     AuthorizationHeaderMalformed => S::BAD_REQUEST, "The authorization header is malformed.";
     AuthorizationQueryParametersError => S::BAD_REQUEST, "Error parsing the X-Amz-Credential parameter.";
+    BadRequest => S::BAD_REQUEST, "Bad Request";
     BadDigest => S::BAD_REQUEST, "The Content-MD5 you specified did not match what we received.";
     BucketAlreadyExists => S::CONFLICT, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.";
     BucketAlreadyOwnedByYou => S::CONFLICT, "Your previous request to create the named bucket succeeded and you already own it.";

@@ -29,6 +29,10 @@ pub struct TestServer {
     pub data_dir: PathBuf,
     pub s3_addr: SocketAddr,
     pub admin_addr: SocketAddr,
+    /// The website endpoint.
+    pub website_addr: SocketAddr,
+    /// The metadata node (gRPC).
+    pub meta_addr: SocketAddr,
     pub access_key: String,
     pub secret_key: String,
 }
@@ -78,6 +82,7 @@ pub fn test_config(data_dir: &Path) -> Config {
     let any = "127.0.0.1:0".parse().expect("literal address");
     cfg.gateway.s3_addr = any;
     cfg.gateway.admin_addr = any;
+    cfg.gateway.website_addr = any;
     cfg.meta.addr = any;
     cfg.storage.addr = any;
     // Small blocks so that modest test objects span several blocks.
@@ -114,6 +119,8 @@ impl TestServer {
             data_dir,
             s3_addr: running.s3_addr,
             admin_addr: running.admin_addr,
+            website_addr: running.website_addr,
+            meta_addr: running.meta_addr,
             access_key: running.root.access_key_id.clone(),
             secret_key: running.root.secret_key.clone(),
             running: Some(running),
@@ -142,6 +149,26 @@ impl TestServer {
     /// A raw HTTP client signing with the root key.
     pub fn raw(&self) -> RawClient {
         RawClient::new(self.s3_addr, &self.access_key, &self.secret_key)
+    }
+
+    /// An unsigned HTTP client of the website endpoint.
+    pub fn website(&self) -> RawClient {
+        RawClient::new(self.website_addr, "", "")
+    }
+
+    /// Sets a bucket's configuration straight in the metadata store, as
+    /// the S3 API would once it accepts it (e.g. a bucket policy, for
+    /// tests of what a policy opens to anonymous clients).
+    pub async fn set_bucket_config(&self, bucket: &str, config: tessera_types::meta::BucketConfig) {
+        let meta = tessera_cli::roles::meta_client(
+            vec![self.meta_addr.to_string()],
+            &tessera_proto::Transport::tcp(),
+        )
+        .expect("meta client");
+        tokio::time::timeout(TIMEOUT, meta.set_bucket_config(bucket, config))
+            .await
+            .expect("set_bucket_config timed out")
+            .expect("set_bucket_config");
     }
 
     /// How many shard files the storage nodes hold.

@@ -71,6 +71,12 @@ pub struct GatewayConfig {
     pub admin_addr: SocketAddr,
     /// Domains for virtual-hosted-style requests: `BUCKET.<domain>`.
     pub domains: Vec<String>,
+    /// Website endpoint listen address: buckets with a website
+    /// configuration served as static sites to anonymous browsers.
+    pub website_addr: SocketAddr,
+    /// Website domains: Host `BUCKET.<domain>` on the website endpoint
+    /// serves BUCKET.
+    pub website_domains: Vec<String>,
     /// Largest single PUT body accepted, in bytes (S3's limit is 5 GiB).
     pub max_object_size: u64,
     /// Run the background workers (GC) inside `tessera gateway`.
@@ -83,6 +89,8 @@ impl Default for GatewayConfig {
             s3_addr: SocketAddr::from(([127, 0, 0, 1], 9000)),
             admin_addr: SocketAddr::from(([127, 0, 0, 1], 9100)),
             domains: vec!["localhost".into()],
+            website_addr: SocketAddr::from(([127, 0, 0, 1], 9080)),
+            website_domains: vec!["localhost".into()],
             max_object_size: 5 * 1024 * 1024 * 1024,
             workers: false,
         }
@@ -364,6 +372,8 @@ mod tests {
         .unwrap();
         assert_eq!(c.region, "eu-west-1");
         assert_eq!(c.gateway.s3_addr.port(), 9000);
+        assert_eq!(c.gateway.website_addr.port(), 9080);
+        assert_eq!(c.gateway.website_domains, ["localhost"]);
         c.validate().unwrap();
         assert!(Config::from_toml("[gateway]\nbogus = 1\n").is_err());
     }

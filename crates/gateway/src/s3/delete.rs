@@ -26,6 +26,7 @@ pub(crate) async fn delete_object(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
 pub(crate) async fn delete_objects(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
     // Permission is judged per key, as for DeleteObject.
     let bucket = super::load_bucket(gw, ctx.bucket()).await?;
+    ctx.remember_bucket(&bucket);
     let doc = body::read_small(
         body.incoming,
         &body.payload,

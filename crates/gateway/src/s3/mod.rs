@@ -2,9 +2,10 @@
 
 mod acl;
 mod bucket;
+mod config;
 mod copy;
 mod delete;
-mod get;
+pub(crate) mod get;
 pub(crate) mod headers;
 mod list;
 mod multipart;
@@ -49,30 +50,23 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> http::Res
         bucket = route.as_ref().ok().and_then(|r| r.bucket.as_deref()).unwrap_or(""),
         key = route.as_ref().ok().and_then(|r| r.key.as_deref()).unwrap_or(""),
     );
-    let result = async {
-        let route = route?;
-        let auth = gw.authenticate(&parts, route.bucket.as_deref()).await?;
-        // Anonymous requests go on: a bucket's policy or ACL may let them in.
-        let principal = auth.principal.unwrap_or_else(Principal::anonymous);
-        if principal.is_anonymous()
-            && route.endpoint.action().is_none()
-            && route.endpoint != Endpoint::Options
-        {
-            return Err(S3Error::new(S3ErrorCode::AccessDenied));
-        }
-        let ctx = ReqCtx {
-            route,
-            parts,
-            principal,
-        };
-        let body = ReqBody {
-            incoming,
-            payload: auth.payload,
-        };
-        dispatch(&gw, ctx, body).await.map_err(|ApiError(e)| e)
-    }
-    .instrument(span.clone())
-    .await;
+    // A CORS request: its answer gets the bucket's Access-Control headers.
+    let cors = parts
+        .headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .zip(route.as_ref().ok().and_then(|r| r.bucket.clone()))
+        .filter(|_| {
+            route
+                .as_ref()
+                .is_ok_and(|r| r.endpoint != Endpoint::Options)
+        });
+    let method = parts.method.clone();
+    let mut loaded = None;
+    let result = process(&gw, route, parts, incoming, &mut loaded)
+        .instrument(span.clone())
+        .await;
 
     let mut resp = match result {
         Ok(r) => r,
@@ -86,6 +80,9 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> http::Res
             response::error(&e, &request_id, head)
         }
     };
+    if let Some((origin, bucket)) = cors {
+        crate::cors::decorate(&gw, &mut resp, &bucket, loaded, &origin, &method).await;
+    }
     response::set_header(&mut resp, "x-amz-request-id", &request_id);
     response::set_header(&mut resp, "x-amz-id-2", &request_id);
     response::set_header(&mut resp, "server", "Tessera");
@@ -101,38 +98,79 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> http::Res
     resp
 }
 
-async fn dispatch(gw: &Arc<Gateway>, ctx: ReqCtx, body: ReqBody) -> HandlerResult {
+/// Authenticates and answers a routed request. The bucket record the
+/// handler loaded is left in `loaded`.
+async fn process(
+    gw: &Arc<Gateway>,
+    route: Result<router::Route, S3Error>,
+    parts: http::request::Parts,
+    incoming: Incoming,
+    loaded: &mut Option<BucketRecord>,
+) -> Result<response::HttpResponse, S3Error> {
+    let route = route?;
+    let auth = gw.authenticate(&parts, route.bucket.as_deref()).await?;
+    // Anonymous requests go on: a bucket's policy or ACL may let them in.
+    let principal = auth.principal.unwrap_or_else(Principal::anonymous);
+    if principal.is_anonymous()
+        && route.endpoint.action().is_none()
+        && route.endpoint != Endpoint::Options
+    {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied));
+    }
+    let ctx = ReqCtx {
+        route,
+        parts,
+        principal,
+        bucket_record: std::sync::OnceLock::new(),
+    };
+    let body = ReqBody {
+        incoming,
+        payload: auth.payload,
+    };
+    let result = dispatch(gw, &ctx, body).await;
+    *loaded = ctx.bucket_record.into_inner();
+    result.map_err(|ApiError(e)| e)
+}
+
+async fn dispatch(gw: &Arc<Gateway>, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
     use Endpoint::*;
     match ctx.route.endpoint {
-        ListBuckets => bucket::list_buckets(gw, &ctx).await,
-        CreateBucket => bucket::create_bucket(gw, &ctx, body).await,
-        DeleteBucket => bucket::delete_bucket(gw, &ctx).await,
-        HeadBucket => bucket::head_bucket(gw, &ctx).await,
-        GetBucketLocation => bucket::get_bucket_location(gw, &ctx).await,
-        GetBucketVersioning => bucket::get_bucket_versioning(gw, &ctx).await,
-        ListObjects => list::list_objects(gw, &ctx, false).await,
-        ListObjectsV2 => list::list_objects(gw, &ctx, true).await,
-        ListObjectVersions => list::list_object_versions(gw, &ctx).await,
-        ListMultipartUploads => multipart::list_multipart_uploads(gw, &ctx).await,
-        DeleteObjects => delete::delete_objects(gw, &ctx, body).await,
-        GetObject => get::get_object(gw, &ctx, false).await,
-        HeadObject => get::get_object(gw, &ctx, true).await,
-        PutObject => put::put_object(gw, &ctx, body).await,
-        CopyObject => copy::copy_object(gw, &ctx).await,
-        DeleteObject => delete::delete_object(gw, &ctx).await,
-        CreateMultipartUpload => multipart::create_multipart_upload(gw, &ctx).await,
-        UploadPart => multipart::upload_part(gw, &ctx, body).await,
-        UploadPartCopy => multipart::upload_part_copy(gw, &ctx).await,
-        CompleteMultipartUpload => multipart::complete_multipart_upload(gw, &ctx, body).await,
-        AbortMultipartUpload => multipart::abort_multipart_upload(gw, &ctx).await,
-        ListParts => multipart::list_parts(gw, &ctx).await,
-        GetBucketPolicy => policy::get_bucket_policy(gw, &ctx).await,
-        PutBucketPolicy => policy::put_bucket_policy(gw, &ctx, body).await,
-        DeleteBucketPolicy => policy::delete_bucket_policy(gw, &ctx).await,
-        GetBucketAcl => acl::get_bucket_acl(gw, &ctx).await,
-        PutBucketAcl => acl::put_bucket_acl(gw, &ctx, body).await,
-        GetObjectAcl => acl::get_object_acl(gw, &ctx).await,
-        PutObjectAcl => acl::put_object_acl(gw, &ctx, body).await,
+        ListBuckets => bucket::list_buckets(gw, ctx).await,
+        CreateBucket => bucket::create_bucket(gw, ctx, body).await,
+        DeleteBucket => bucket::delete_bucket(gw, ctx).await,
+        HeadBucket => bucket::head_bucket(gw, ctx).await,
+        GetBucketLocation => bucket::get_bucket_location(gw, ctx).await,
+        GetBucketVersioning => bucket::get_bucket_versioning(gw, ctx).await,
+        ListObjects => list::list_objects(gw, ctx, false).await,
+        ListObjectsV2 => list::list_objects(gw, ctx, true).await,
+        ListObjectVersions => list::list_object_versions(gw, ctx).await,
+        ListMultipartUploads => multipart::list_multipart_uploads(gw, ctx).await,
+        DeleteObjects => delete::delete_objects(gw, ctx, body).await,
+        GetObject => get::get_object(gw, ctx, false).await,
+        HeadObject => get::get_object(gw, ctx, true).await,
+        PutObject => put::put_object(gw, ctx, body).await,
+        CopyObject => copy::copy_object(gw, ctx).await,
+        DeleteObject => delete::delete_object(gw, ctx).await,
+        CreateMultipartUpload => multipart::create_multipart_upload(gw, ctx).await,
+        UploadPart => multipart::upload_part(gw, ctx, body).await,
+        UploadPartCopy => multipart::upload_part_copy(gw, ctx).await,
+        CompleteMultipartUpload => multipart::complete_multipart_upload(gw, ctx, body).await,
+        AbortMultipartUpload => multipart::abort_multipart_upload(gw, ctx).await,
+        ListParts => multipart::list_parts(gw, ctx).await,
+        GetBucketCors => config::get_bucket_cors(gw, ctx).await,
+        PutBucketCors => config::put_bucket_cors(gw, ctx, body).await,
+        DeleteBucketCors => config::delete_bucket_cors(gw, ctx).await,
+        GetBucketWebsite => config::get_bucket_website(gw, ctx).await,
+        PutBucketWebsite => config::put_bucket_website(gw, ctx, body).await,
+        DeleteBucketWebsite => config::delete_bucket_website(gw, ctx).await,
+        Options => crate::cors::preflight(gw, ctx).await,
+        GetBucketPolicy => policy::get_bucket_policy(gw, ctx).await,
+        PutBucketPolicy => policy::put_bucket_policy(gw, ctx, body).await,
+        DeleteBucketPolicy => policy::delete_bucket_policy(gw, ctx).await,
+        GetBucketAcl => acl::get_bucket_acl(gw, ctx).await,
+        PutBucketAcl => acl::put_bucket_acl(gw, ctx, body).await,
+        GetObjectAcl => acl::get_object_acl(gw, ctx).await,
+        PutObjectAcl => acl::put_object_acl(gw, ctx, body).await,
         other => Err(S3Error::with_message(
             S3ErrorCode::NotImplemented,
             format!("{} is not implemented yet.", other.name()),
@@ -183,6 +221,7 @@ pub(crate) async fn authorize(
     action: &'static str,
 ) -> Result<BucketRecord, ApiError> {
     let record = load_bucket(gw, bucket).await?;
+    ctx.remember_bucket(&record);
     let env = RequestEnv::from_parts(&ctx.parts);
     let mut access = Access {
         principal: ctx.signed_principal(),

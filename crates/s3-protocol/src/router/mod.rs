@@ -157,6 +157,12 @@ pub fn route(
     Ok(route)
 }
 
+/// Decodes a URI path as S3 does: `%XX` escapes are decoded, `+` is a
+/// literal plus; malformed escapes and invalid UTF-8 are `InvalidURI`.
+pub fn decode_path(s: &str) -> Result<String, S3Error> {
+    parse::decode(s, false)
+}
+
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }

@@ -16,16 +16,19 @@
 //! elements and unknown elements, and maps every failure to `MalformedXML`.
 //! Request types with extra rules have a `parse` constructor
 //! ([`CreateBucketConfiguration::parse`], [`Delete::parse`],
-//! [`CompleteMultipartUpload::parse`]): use those.
+//! [`CompleteMultipartUpload::parse`], [`CorsConfiguration::parse`],
+//! [`WebsiteConfiguration::parse`]): use those.
 
 mod acl;
 mod bucket;
 mod common;
 mod copy;
+mod cors;
 mod delete;
 mod list;
 mod multipart;
 mod versions;
+mod website;
 mod writer;
 
 pub use acl::{AccessControlPolicy, XmlGrant, XmlGrantee};
@@ -35,6 +38,7 @@ pub use bucket::{
 };
 pub use common::{CommonPrefix, Owner};
 pub use copy::{CopyObjectResult, CopyPartResult};
+pub use cors::{wildcard_match, CorsConfiguration, CorsRule, CORS_METHODS, MAX_CORS_RULES};
 pub use delete::{
     Delete, DeleteError, DeleteResult, DeletedObject, ObjectIdentifier, MAX_DELETE_OBJECTS,
 };
@@ -45,6 +49,10 @@ pub use multipart::{
     Part, MAX_PARTS,
 };
 pub use versions::{ListVersionsResult, ObjectVersion};
+pub use website::{
+    Condition, ErrorDocument, IndexDocument, Redirect, RedirectAllRequestsTo, RoutingRule,
+    WebsiteConfiguration, MAX_ROUTING_RULES,
+};
 pub use writer::XmlWriter;
 
 use crate::error::{S3Error, S3ErrorCode};

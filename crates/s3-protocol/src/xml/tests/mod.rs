@@ -42,7 +42,9 @@ pub(super) fn code<T: Debug>(r: Result<T, S3Error>) -> S3ErrorCode {
 }
 
 mod bucket;
+mod cors;
 mod delete;
 mod list;
 mod multipart;
 mod versions;
+mod website;
