@@ -1,8 +1,9 @@
 //! A real browser: headless Chromium loads a page from the website
 //! endpoint whose script reads an object from the S3 endpoint, another
 //! origin (another port). The read goes through only once the bucket's
-//! CORS configuration allows the page's origin: a simple GET, and a GET
-//! with a custom header, which makes the browser send a preflight first.
+//! CORS configuration allows the page's origin: a simple GET, a GET with a
+//! custom header and a PUT to a presigned URL, which make the browser send
+//! a preflight first.
 //!
 //! Skipped (with a message) when no Chromium is installed: set
 //! `TESSERA_CHROMIUM` to its path, or install Debian's `chromium` (e.g.
@@ -29,15 +30,16 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The page: two synchronous cross-origin reads of `url` (so that the
-/// outcome is in the DOM before the load event), their outcomes written
-/// into the DOM.
-fn page(url: &str) -> String {
+/// The page: two synchronous cross-origin reads of `url` and a write to
+/// `put_url` (synchronous, so that the outcomes are in the DOM before the
+/// load event), their outcomes written into the DOM.
+fn page(url: &str, put_url: &str) -> String {
     format!(
         r#"<!doctype html>
 <html><head><title>cors</title></head><body>
 <pre id="simple">pending</pre>
 <pre id="preflighted">pending</pre>
+<pre id="put">pending</pre>
 <script>
 function read(id, header) {{
   const out = document.getElementById(id);
@@ -51,8 +53,20 @@ function read(id, header) {{
     out.textContent = "blocked: " + e.name;
   }}
 }}
+function write(id) {{
+  const out = document.getElementById(id);
+  try {{
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", "{put_url}", false);
+    xhr.send("written by the browser");
+    out.textContent = "status=" + xhr.status;
+  }} catch (e) {{
+    out.textContent = "blocked: " + e.name;
+  }}
+}}
 read("simple", false);
 read("preflighted", true);
+write("put");
 </script>
 </body></html>
 "#
@@ -123,7 +137,26 @@ async fn browser_cross_origin_reads_follow_cors() {
     c.create_bucket().bucket("data").send().await.unwrap();
     let data_url = format!("http://{}/data/hello.txt", s.s3_addr);
     put_typed(&c, "data", "hello.txt", "hello from tessera", "text/plain").await;
-    put_typed(&c, "page", "index.html", &page(&data_url), "text/html").await;
+    let put_url = c
+        .put_object()
+        .bucket("data")
+        .key("from-browser.txt")
+        .presigned(
+            aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(3600))
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .uri()
+        .to_string();
+    put_typed(
+        &c,
+        "page",
+        "index.html",
+        &page(&data_url, &put_url),
+        "text/html",
+    )
+    .await;
     c.put_bucket_website()
         .bucket("page")
         .website_configuration(
@@ -152,13 +185,24 @@ async fn browser_cross_origin_reads_follow_cors() {
         "blocked: NetworkError",
         "{dom}"
     );
+    assert_eq!(outcome(&dom, "put"), "blocked: NetworkError", "{dom}");
+    // The preflight failed, so the PUT was never sent.
+    assert!(c
+        .head_object()
+        .bucket("data")
+        .key("from-browser.txt")
+        .send()
+        .await
+        .is_err());
 
     // A rule for the page's origin lets both through.
     let origin = format!("http://{}", s.website_addr);
     let rule = CorsRule::builder()
         .allowed_origins(origin)
         .allowed_methods("GET")
+        .allowed_methods("PUT")
         .allowed_headers("x-tessera-*")
+        .allowed_headers("content-type")
         .build()
         .unwrap();
     c.put_bucket_cors()
@@ -176,6 +220,20 @@ async fn browser_cross_origin_reads_follow_cors() {
     let ok = "status=200 body=hello from tessera";
     assert_eq!(outcome(&dom, "simple"), ok, "{dom}");
     assert_eq!(outcome(&dom, "preflighted"), ok, "{dom}");
+    assert_eq!(outcome(&dom, "put"), "status=200", "{dom}");
+    let written = c
+        .get_object()
+        .bucket("data")
+        .key("from-browser.txt")
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert_eq!(written.as_ref(), b"written by the browser");
 
     // A rule for another origin does not.
     let rule = CorsRule::builder()

@@ -53,6 +53,16 @@ pub(crate) struct Authenticated {
     pub payload: PayloadMode,
 }
 
+impl Authenticated {
+    /// An unsigned request.
+    pub(crate) fn anonymous() -> Authenticated {
+        Authenticated {
+            principal: None,
+            payload: PayloadMode::Unsigned,
+        }
+    }
+}
+
 impl Gateway {
     async fn secret_for(&self, access_key_id: &str) -> Result<Option<String>, S3Error> {
         if access_key_id == self.root.access_key_id {
@@ -105,10 +115,7 @@ impl Gateway {
         bucket: Option<&str>,
     ) -> Result<Authenticated, S3Error> {
         match auth::parse_auth(parts)? {
-            RequestAuth::Anonymous => Ok(Authenticated {
-                principal: None,
-                payload: PayloadMode::Unsigned,
-            }),
+            RequestAuth::Anonymous => Ok(Authenticated::anonymous()),
             RequestAuth::V4(v4) => {
                 let secret = self.known_secret(&v4.access_key_id).await?;
                 let verified =

@@ -108,7 +108,14 @@ async fn process(
     loaded: &mut Option<BucketRecord>,
 ) -> Result<response::HttpResponse, S3Error> {
     let route = route?;
-    let auth = gw.authenticate(&parts, route.bucket.as_deref()).await?;
+    // A CORS preflight is never authenticated: browsers send it without
+    // credentials, and with a presigned URL's query the signature is for
+    // the request that follows, not for the OPTIONS.
+    let auth = if route.endpoint == Endpoint::Options {
+        crate::auth::Authenticated::anonymous()
+    } else {
+        gw.authenticate(&parts, route.bucket.as_deref()).await?
+    };
     // Anonymous requests go on: a bucket's policy or ACL may let them in.
     let principal = auth.principal.unwrap_or_else(Principal::anonymous);
     if principal.is_anonymous()
