@@ -7,9 +7,8 @@ use crate::{
 };
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tessera_test_harness::{data, Cluster, ClusterSpec};
+use tessera_test_harness::{data, shard_paths, Cluster, ClusterSpec};
 
 /// Writes a multipart object of two parts (5 MiB and 1 MiB) through `c`.
 async fn put_multipart(c: &aws_sdk_s3::Client, bucket: &str, key: &str, seed: u64) -> Vec<u8> {
@@ -138,23 +137,6 @@ async fn storage_node_stopped_mid_put() {
     cluster.shutdown().await;
 }
 
-fn shard_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                shard_files(&p, out);
-            } else if p
-                .parent()
-                .and_then(|d| d.parent())
-                .is_some_and(|d| d.ends_with("shards"))
-            {
-                out.push(p);
-            }
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn flipped_bits_are_detected_and_repaired() {
     let cluster = Cluster::start(ClusterSpec {
@@ -168,8 +150,7 @@ async fn flipped_bits_are_detected_and_repaired() {
     put(&c, "bkt", &w).await.unwrap();
 
     // Flip one bit in every shard file of one node.
-    let mut files = Vec::new();
-    shard_files(&cluster.storage_dir(1), &mut files);
+    let files = shard_paths(&cluster.storage_dir(1));
     assert!(!files.is_empty(), "storage2 holds no shard");
     let mut originals = Vec::new();
     for f in &files {

@@ -117,6 +117,20 @@ async fn dump_dom(browser: PathBuf, url: String) -> String {
     .unwrap()
 }
 
+async fn set_cors(c: &aws_sdk_s3::Client, rule: CorsRule) {
+    c.put_bucket_cors()
+        .bucket("data")
+        .cors_configuration(
+            CorsConfiguration::builder()
+                .cors_rules(rule)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 fn outcome(dom: &str, id: &str) -> String {
     let start = format!("<pre id=\"{id}\">");
     let from = dom.find(&start).map(|i| i + start.len());
@@ -205,17 +219,7 @@ async fn browser_cross_origin_reads_follow_cors() {
         .allowed_headers("content-type")
         .build()
         .unwrap();
-    c.put_bucket_cors()
-        .bucket("data")
-        .cors_configuration(
-            CorsConfiguration::builder()
-                .cors_rules(rule)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_cors(&c, rule).await;
     let dom = dump_dom(browser.clone(), page_url.clone()).await;
     let ok = "status=200 body=hello from tessera";
     assert_eq!(outcome(&dom, "simple"), ok, "{dom}");
@@ -241,17 +245,7 @@ async fn browser_cross_origin_reads_follow_cors() {
         .allowed_methods("GET")
         .build()
         .unwrap();
-    c.put_bucket_cors()
-        .bucket("data")
-        .cors_configuration(
-            CorsConfiguration::builder()
-                .cors_rules(rule)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_cors(&c, rule).await;
     let dom = dump_dom(browser, page_url).await;
     assert_eq!(outcome(&dom, "simple"), "blocked: NetworkError", "{dom}");
 }

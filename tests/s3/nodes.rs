@@ -20,24 +20,7 @@ pub fn node_id(s: &TestServer, n: usize) -> u64 {
 
 /// The shard files storage node `n` holds.
 pub fn shard_files(s: &TestServer, n: usize) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(fanouts) = std::fs::read_dir(node_dir(s, n).join("shards")) else {
-        return out;
-    };
-    for fanout in fanouts.flatten() {
-        for f in std::fs::read_dir(fanout.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let name = f.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".tmp") {
-                out.push(f.path());
-            }
-        }
-    }
-    out.sort();
-    out
+    tessera_test_harness::shard_paths(&node_dir(s, n))
 }
 
 /// Shard file counts of nodes 1..=`nodes`.

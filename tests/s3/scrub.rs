@@ -2,26 +2,8 @@
 //! parity), and the scrub worker finds it and rewrites it.
 
 use crate::{data, get};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tessera_test_harness::{test_config, TestServer};
-
-fn shard_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                shard_files(&p, out);
-            } else if p
-                .parent()
-                .and_then(|d| d.parent())
-                .is_some_and(|d| d.ends_with("shards"))
-            {
-                out.push(p);
-            }
-        }
-    }
-}
+use tessera_test_harness::{shard_paths, test_config, TestServer};
 
 #[tokio::test]
 async fn corrupt_shard_is_detected_and_rewritten() {
@@ -34,9 +16,7 @@ async fn corrupt_shard_is_detected_and_rewritten() {
     let body = data(600 * 1024, 42);
     crate::put(&c, "rot", "k", body.clone()).await;
 
-    let mut files = Vec::new();
-    shard_files(&s.data_dir.join("storage"), &mut files);
-    files.sort();
+    let files = shard_paths(&s.data_dir.join("storage"));
     let victim = files[0].clone();
     let original = std::fs::read(&victim).unwrap();
     let mut rotten = original.clone();
@@ -52,8 +32,7 @@ async fn corrupt_shard_is_detected_and_rewritten() {
     let name = victim.file_name().unwrap().to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let mut now = Vec::new();
-        shard_files(&s.data_dir.join("storage"), &mut now);
+        let now = shard_paths(&s.data_dir.join("storage"));
         let healed = now
             .iter()
             .filter(|p| p.file_name() == Some(name.as_os_str()))

@@ -24,6 +24,31 @@ pub fn xml_status(status: StatusCode, doc: String) -> HttpResponse {
     r
 }
 
+/// The last step of every S3 and website answer: the request id and server
+/// headers, the metrics, and a debug line in the request's span.
+pub fn finish(
+    gw: &crate::Gateway,
+    mut resp: HttpResponse,
+    op: &'static str,
+    request_id: &str,
+    started: std::time::Instant,
+    span: &tracing::Span,
+) -> HttpResponse {
+    set_header(&mut resp, "x-amz-request-id", request_id);
+    set_header(&mut resp, "x-amz-id-2", request_id);
+    set_header(&mut resp, "server", "Tessera");
+    let status = resp.status().as_u16();
+    gw.metrics
+        .observe(op, status, started.elapsed().as_secs_f64());
+    let _g = span.enter();
+    tracing::debug!(
+        status,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "done"
+    );
+    resp
+}
+
 /// A 200 response with a JSON document.
 pub fn json(doc: String) -> HttpResponse {
     let mut r = Response::new(body::full(doc));

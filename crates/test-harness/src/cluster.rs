@@ -205,12 +205,18 @@ impl Cluster {
         self.metas.iter().map(|m| m.addr.to_string()).collect()
     }
 
-    async fn start_meta_on(&mut self, i: usize, listener: TcpListener) {
-        let name = Self::meta_name(i);
+    /// Starts meta node `i` on `listener` (bootstrapping the group when
+    /// `bootstrap`).
+    async fn try_start_meta(
+        &mut self,
+        i: usize,
+        listener: TcpListener,
+        bootstrap: bool,
+    ) -> anyhow::Result<()> {
         let slot = &self.metas[i];
         let mut cfg = self.cfg.clone();
         cfg.meta.node_id = slot.id;
-        cfg.meta.bootstrap = i == 0;
+        cfg.meta.bootstrap = bootstrap;
         cfg.meta.peers = self
             .metas
             .iter()
@@ -221,13 +227,19 @@ impl Cluster {
             &cfg,
             slot.dir.clone(),
             listener,
-            &self.net.transport(&name),
+            &self.net.transport(&Self::meta_name(i)),
             &stop,
             &mut running.tasks,
         )
-        .await
-        .unwrap_or_else(|e| panic!("starting {name}: {e:#}"));
+        .await?;
         self.metas[i].running = Some((node, running));
+        Ok(())
+    }
+
+    async fn start_meta_on(&mut self, i: usize, listener: TcpListener) {
+        self.try_start_meta(i, listener, i == 0)
+            .await
+            .unwrap_or_else(|e| panic!("starting {}: {e:#}", Self::meta_name(i)));
     }
 
     /// Stops meta node `i` (0-based): its server and Raft stop and its
@@ -248,31 +260,13 @@ impl Cluster {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let listener = bind(self.metas[i].addr).await;
-            let name = Self::meta_name(i);
-            let slot = &self.metas[i];
-            let mut cfg = self.cfg.clone();
-            cfg.meta.node_id = slot.id;
-            cfg.meta.bootstrap = false;
-            let (mut running, stop) = Running::new();
-            match roles::start_meta(
-                &cfg,
-                slot.dir.clone(),
-                listener,
-                &self.net.transport(&name),
-                &stop,
-                &mut running.tasks,
-            )
-            .await
-            {
-                Ok(node) => {
-                    self.metas[i].running = Some((node, running));
-                    return;
-                }
+            match self.try_start_meta(i, listener, false).await {
+                Ok(()) => return,
                 Err(e) if tokio::time::Instant::now() < deadline => {
                     tracing::debug!(error = %e, "meta restart retry");
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Err(e) => panic!("restarting {name}: {e:#}"),
+                Err(e) => panic!("restarting {}: {e:#}", Self::meta_name(i)),
             }
         }
     }

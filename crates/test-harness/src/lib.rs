@@ -37,6 +37,34 @@ pub struct TestServer {
     pub secret_key: String,
 }
 
+/// Every shard file below `dir` (a storage node's data directory, or a
+/// directory of several), sorted: the files inside `shards/<fanout>/`,
+/// temporary files excluded.
+pub fn shard_paths(dir: &Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p
+                .parent()
+                .and_then(|d| d.parent())
+                .is_some_and(|d| d.ends_with("shards"))
+                && !p.to_string_lossy().ends_with(".tmp")
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}
+
 /// Deterministic pseudo-random bytes.
 pub fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed
@@ -173,29 +201,7 @@ impl TestServer {
 
     /// How many shard files the storage nodes hold.
     pub fn shard_files(&self) -> usize {
-        fn count(dir: &Path) -> usize {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return 0;
-            };
-            entries
-                .flatten()
-                .map(|e| {
-                    let p = e.path();
-                    if p.is_dir() {
-                        count(&p)
-                    } else if p
-                        .parent()
-                        .and_then(|d| d.parent())
-                        .is_some_and(|d| d.ends_with("shards"))
-                    {
-                        1
-                    } else {
-                        0
-                    }
-                })
-                .sum()
-        }
-        count(&self.data_dir.join("storage"))
+        shard_paths(&self.data_dir.join("storage")).len()
     }
 
     /// Stops the server, keeping its data directory.

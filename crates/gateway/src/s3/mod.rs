@@ -83,19 +83,7 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> http::Res
     if let Some((origin, bucket)) = cors {
         crate::cors::decorate(&gw, &mut resp, &bucket, loaded, &origin, &method).await;
     }
-    response::set_header(&mut resp, "x-amz-request-id", &request_id);
-    response::set_header(&mut resp, "x-amz-id-2", &request_id);
-    response::set_header(&mut resp, "server", "Tessera");
-    let status = resp.status().as_u16();
-    gw.metrics
-        .observe(op, status, started.elapsed().as_secs_f64());
-    let _g = span.enter();
-    tracing::debug!(
-        status,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "done"
-    );
-    resp
+    response::finish(&gw, resp, op, &request_id, started, &span)
 }
 
 /// Authenticates and answers a routed request. The bucket record the

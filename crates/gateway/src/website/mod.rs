@@ -53,22 +53,10 @@ pub async fn handle(
     let (parts, _body) = req.into_parts();
     let head = parts.method == http::Method::HEAD;
     let span = info_span!("website", request_id = %request_id, path = %parts.uri.path());
-    let mut resp = answer(&gw, &parts, &domains, &request_id, head)
+    let resp = answer(&gw, &parts, &domains, &request_id, head)
         .instrument(span.clone())
         .await;
-    response::set_header(&mut resp, "x-amz-request-id", &request_id);
-    response::set_header(&mut resp, "x-amz-id-2", &request_id);
-    response::set_header(&mut resp, "server", "Tessera");
-    let status = resp.status().as_u16();
-    gw.metrics
-        .observe("Website", status, started.elapsed().as_secs_f64());
-    let _g = span.enter();
-    tracing::debug!(
-        status,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "done"
-    );
-    resp
+    response::finish(&gw, resp, "Website", &request_id, started, &span)
 }
 
 async fn answer(

@@ -1,7 +1,7 @@
 //! The node's RocksDB: column families and small typed helpers.
 
 use crate::{Error, Result};
-use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, Options, WriteOptions, DB};
+use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use serde::{de::DeserializeOwned, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -89,4 +89,20 @@ pub(crate) fn synced() -> WriteOptions {
     let mut w = WriteOptions::default();
     w.set_sync(true);
     w
+}
+
+/// A batch deleting every key of the column families `names`.
+pub(crate) fn clear_batch(db: &DB, names: &[&str]) -> Result<WriteBatch> {
+    let mut batch = WriteBatch::default();
+    for name in names {
+        let cf = cf(db, name)?;
+        let mut it = db.raw_iterator_cf(cf);
+        it.seek_to_first();
+        while let Some(k) = it.key() {
+            batch.delete_cf(cf, k);
+            it.next();
+        }
+        it.status()?;
+    }
+    Ok(batch)
 }

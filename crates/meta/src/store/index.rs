@@ -155,17 +155,7 @@ pub(crate) fn ensure_built(db: &DB) -> Result<()> {
     if version == Some(INDEX_VERSION) {
         return Ok(());
     }
-    let mut batch = WriteBatch::default();
-    for name in [CF_BLOCKS, CF_REPAIR] {
-        let cf = db::cf(db, name)?;
-        let mut it = db.raw_iterator_cf(cf);
-        it.seek_to_first();
-        while let Some(k) = it.key() {
-            batch.delete_cf(cf, k);
-            it.next();
-        }
-        it.status()?;
-    }
+    let mut batch = db::clear_batch(db, &[CF_BLOCKS, CF_REPAIR])?;
     let (blocks_cf, repair_cf) = (db::cf(db, CF_BLOCKS)?, db::cf(db, CF_REPAIR)?);
     let mut count = 0u64;
     let mut add = |batch: &mut WriteBatch, owner: &BlockOwner, segments: &[Segment]| {

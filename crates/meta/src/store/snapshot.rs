@@ -6,7 +6,7 @@ use super::index::{self, INDEX_VERSION, KEY_BLOCK_INDEX};
 use super::state_machine::{KEY_LAST_APPLIED, KEY_MEMBERSHIP, KEY_NEXT_GC_SEQ, KEY_SNAPSHOT};
 use crate::raft_types::{LogId, SnapshotMeta, StoredMembership};
 use crate::{Error, Result};
-use rocksdb::{WriteBatch, DB};
+use rocksdb::DB;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 use tessera_types::codec;
@@ -96,17 +96,7 @@ pub(crate) fn build(db: &DB) -> Result<StoredSnapshot> {
 /// `meta`, and makes it the current snapshot. One synced, atomic write.
 pub(crate) fn install(db: &DB, meta: &SnapshotMeta, data: Vec<u8>) -> Result<()> {
     let blob: SnapshotBlob = codec::decode(&data)?;
-    let mut batch = WriteBatch::default();
-    for name in DATA_CFS {
-        let cf = db::cf(db, name)?;
-        let mut it = db.raw_iterator_cf(cf);
-        it.seek_to_first();
-        while let Some(k) = it.key() {
-            batch.delete_cf(cf, k);
-            it.next();
-        }
-        it.status()?;
-    }
+    let mut batch = db::clear_batch(db, &DATA_CFS)?;
     for dump in &blob.column_families {
         if !DATA_CFS.contains(&dump.name.as_str()) {
             return Err(Error::Corrupt(format!(
