@@ -495,7 +495,13 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         if last_pass.contains("still_degraded=0") {
             Ok(())
         } else {
-            Err(last_pass)
+            // What repair said about the blocks it could not rebuild.
+            let warnings: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains("WARN") && l.contains("repair"))
+                .collect();
+            let tail = warnings[warnings.len().saturating_sub(5)..].join("\n");
+            Err(format!("{last_pass}\n{tail}"))
         }
     })
     .await;

@@ -116,6 +116,11 @@ pub fn meta_error(e: MetaError) -> S3Error {
         MetaError::BucketNotEmpty => S3ErrorCode::BucketNotEmpty.into(),
         MetaError::NoSuchUpload => S3ErrorCode::NoSuchUpload.into(),
         MetaError::NoSuchKey => S3ErrorCode::NoSuchKey.into(),
+        MetaError::NoSuchTopic(t) => S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            "Unable to validate the following destination configurations",
+        )
+        .extra("ArgumentName", t),
         MetaError::InvalidPart(n) => {
             S3Error::new(S3ErrorCode::InvalidPart).extra("PartNumber", n.to_string())
         }
@@ -125,7 +130,8 @@ pub fn meta_error(e: MetaError) -> S3Error {
         | MetaError::Invalid(_)
         | MetaError::NoSuchBlock
         | MetaError::BlockMismatch(_)
-        | MetaError::NoSuchNode => {
+        | MetaError::NoSuchNode
+        | MetaError::TopicExists => {
             tracing::error!(error = %e, "unexpected metadata outcome");
             S3ErrorCode::InternalError.into()
         }

@@ -8,6 +8,7 @@ mod blocks;
 mod client;
 mod endpoints;
 mod error;
+mod events;
 mod typed;
 
 pub use client::{MetaClient, LEADER_HEADER};

@@ -2,12 +2,13 @@
 //! outcomes come back as [`Error::Meta`].
 
 use crate::{Error, MetaClient, Result};
+use tessera_types::events::EventName;
 use tessera_types::meta::{
     BucketConfig, Command, CommandReply, GcEntry, ListObjectsPage, ListObjectsQuery,
     ListUploadsPage, ListUploadsQuery, Precondition, Query, QueryReply,
 };
 use tessera_types::{
-    AccessKey, Acl, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord,
+    now_millis, AccessKey, Acl, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord,
 };
 
 /// A page of `ListParts`.
@@ -92,11 +93,25 @@ impl MetaClient {
         object: ObjectRecord,
         pre: Precondition,
     ) -> Result<Option<ObjectRecord>> {
+        self.put_object_as(bucket, key, object, pre, EventName::ObjectCreatedPut)
+            .await
+    }
+
+    /// [`MetaClient::put_object`], notifying `event` (Put, Copy or Post).
+    pub async fn put_object_as(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: ObjectRecord,
+        pre: Precondition,
+        event: EventName,
+    ) -> Result<Option<ObjectRecord>> {
         let cmd = Command::PutObject {
             bucket: bucket.into(),
             key: key.into(),
             object,
             precondition: pre,
+            event,
         };
         self.command_object("PutObject", cmd).await
     }
@@ -106,6 +121,7 @@ impl MetaClient {
         let cmd = Command::DeleteObject {
             bucket: bucket.into(),
             key: key.into(),
+            now: now_millis(),
         };
         self.command_object("DeleteObject", cmd).await
     }
@@ -116,6 +132,7 @@ impl MetaClient {
         let cmd = Command::DeleteObjects {
             bucket: bucket.into(),
             keys,
+            now: now_millis(),
         };
         self.command_done("DeleteObjects", cmd).await
     }

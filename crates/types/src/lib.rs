@@ -9,6 +9,7 @@
 pub mod acl;
 pub mod blocks;
 pub mod codec;
+pub mod events;
 pub mod ids;
 pub mod meta;
 pub mod object;

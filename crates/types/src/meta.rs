@@ -5,11 +5,12 @@
 //! Application-level outcomes such as "bucket not empty" are part of the
 //! committed result, so every replica computes the same answer.
 
-use crate::Acl;
+use crate::events::{EventName, NotificationConfig, OutboxEvent, Topic};
 use crate::{
     AccessKey, BlockId, BlockRef, BucketRecord, NodeId, NodeInfo, NodeState, ObjectRecord,
     ObjectSummary, OwnedBlock, PartRecord, ShardRef, UploadRecord,
 };
+use crate::{Acl, UnixMillis};
 use serde::{Deserialize, Serialize};
 
 /// A condition a write must meet, checked atomically in the state machine.
@@ -45,18 +46,26 @@ pub enum Command {
         key: String,
         object: ObjectRecord,
         precondition: Precondition,
+        /// The event the write is (Put, Copy or Post), for notifications.
+        #[serde(default = "put_event")]
+        event: EventName,
     },
     /// Removes `bucket/key` if present (queueing its blocks for GC).
     /// Replies `Object(previous)`.
     DeleteObject {
         bucket: String,
         key: String,
+        /// When the gateway took the request (the event time).
+        #[serde(default)]
+        now: UnixMillis,
     },
     /// Removes every listed key of `bucket` that exists, in one commit
     /// (DeleteObjects). Replies `Done`.
     DeleteObjects {
         bucket: String,
         keys: Vec<String>,
+        #[serde(default)]
+        now: UnixMillis,
     },
     CreateUpload {
         upload: UploadRecord,
@@ -113,6 +122,41 @@ pub enum Command {
     AckGc {
         seqs: Vec<u64>,
     },
+    /// Registers a notification topic. Fails with `TopicExists`.
+    CreateTopic {
+        topic: Topic,
+    },
+    /// Removes a topic (its undelivered events go with it). Fails with
+    /// `NoSuchTopic`.
+    DeleteTopic {
+        name: String,
+    },
+    /// Leases up to `max` deliverable events to `worker` until
+    /// `now + lease_ms`, in outbox order, never an event whose key has an
+    /// earlier event still undelivered for the same topic (per-key order).
+    /// Replies `Events`.
+    LeaseEvents {
+        worker: String,
+        now: UnixMillis,
+        lease_ms: u64,
+        max: u32,
+    },
+    /// Removes delivered events.
+    AckEvents {
+        seqs: Vec<u64>,
+    },
+    /// Records a failed delivery: frees the lease and counts the attempt;
+    /// after `max_attempts` the event is kept as failed (not leased again
+    /// until replayed).
+    RetryEvents {
+        seqs: Vec<u64>,
+        error: String,
+        max_attempts: u32,
+    },
+    /// Makes failed events deliverable again (all, or one topic's).
+    ReplayEvents {
+        topic: Option<String>,
+    },
     /// Sets one configuration sub-resource of a bucket. Fails with
     /// `NoSuchBucket`.
     SetBucketConfig {
@@ -149,6 +193,9 @@ pub enum Command {
 /// A bucket configuration sub-resource and its new value (`None`: delete).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BucketConfig {
+    /// Setting a configuration queues an `s3:TestEvent` to each of its
+    /// topics; every topic must exist (`NoSuchTopic`).
+    Notification(Option<NotificationConfig>),
     Acl(Acl),
     Policy(Option<String>),
     Cors(Option<String>),
@@ -159,6 +206,8 @@ pub enum BucketConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CommandReply {
     Done,
+    /// Leased events.
+    Events(Vec<OutboxEvent>),
     /// The object version that was replaced or removed, if there was one.
     Object(Option<Box<ObjectRecord>>),
 }
@@ -218,6 +267,16 @@ pub enum Query {
     },
     /// How many blocks the repair queue holds.
     RepairQueueLength,
+    ListTopics,
+    GetTopic {
+        name: String,
+    },
+    /// Outbox events after `after`, in order (failed ones only, or all).
+    ListEvents {
+        after: Option<u64>,
+        max: u32,
+        failed_only: bool,
+    },
 }
 
 /// An ordered range scan of one bucket's keys with delimiter roll-up.
@@ -301,6 +360,9 @@ pub enum QueryReply {
     /// Blocks with their owners, in id order.
     OwnedBlocks(Vec<OwnedBlock>),
     Count(u64),
+    Topics(Vec<Topic>),
+    Topic(Option<Topic>),
+    Events(Vec<OutboxEvent>),
 }
 
 /// Application-level failures, decided deterministically by the state machine.
@@ -318,6 +380,10 @@ pub enum MetaError {
     NoSuchUpload,
     #[error("no such key")]
     NoSuchKey,
+    #[error("topic exists")]
+    TopicExists,
+    #[error("no such topic: {0}")]
+    NoSuchTopic(String),
     #[error("invalid part {0}")]
     InvalidPart(u32),
     #[error("precondition failed")]
@@ -340,6 +406,10 @@ pub enum MetaError {
 
 pub type CommandResult = Result<CommandReply, MetaError>;
 pub type QueryResult = Result<QueryReply, MetaError>;
+
+fn put_event() -> EventName {
+    EventName::ObjectCreatedPut
+}
 
 #[cfg(test)]
 mod tests {

@@ -28,6 +28,9 @@ pub struct BucketRecord {
     /// The website configuration (WebsiteConfiguration XML), validated.
     #[serde(default)]
     pub website: Option<String>,
+    /// Which events go to which topics.
+    #[serde(default)]
+    pub notification: Option<crate::events::NotificationConfig>,
 }
 
 impl BucketRecord {
@@ -42,6 +45,7 @@ impl BucketRecord {
             policy: None,
             cors: None,
             website: None,
+            notification: None,
         }
     }
 }

@@ -68,6 +68,18 @@ impl StateReader {
             )),
             Query::ListAccessKeys => Ok(QueryReply::AccessKeys(records::list_access_keys(db)?)),
             Query::ListNodes => Ok(QueryReply::Nodes(records::list_nodes(db)?)),
+            Query::ListTopics => Ok(QueryReply::Topics(records::list_topics(db)?)),
+            Query::GetTopic { name } => Ok(QueryReply::Topic(records::get_topic(db, name)?)),
+            Query::ListEvents {
+                after,
+                max,
+                failed_only,
+            } => Ok(QueryReply::Events(records::list_events(
+                db,
+                *after,
+                *max,
+                *failed_only,
+            )?)),
             Query::ListGc { max } => Ok(QueryReply::Gc(records::list_gc(db, *max)?)),
             Query::GetBlocks { ids } => blocks::get_blocks(db, ids)?.map(QueryReply::Blocks),
             Query::ScanBlocks { after, max } => Ok(QueryReply::OwnedBlocks(blocks::scan_blocks(

@@ -108,3 +108,29 @@ pub(crate) fn list_nodes(db: &DB) -> Result<Vec<NodeInfo>> {
 pub(crate) fn list_gc(db: &DB, max: u32) -> Result<Vec<GcEntry>> {
     scan(db, CF_GC, b"", Some(max as usize))
 }
+
+/// Every notification topic, by name.
+pub(crate) fn list_topics(db: &DB) -> Result<Vec<tessera_types::events::Topic>> {
+    scan(db, crate::store::db::CF_TOPICS, b"", None)
+}
+
+pub(crate) fn get_topic(db: &DB, name: &str) -> Result<Option<tessera_types::events::Topic>> {
+    db::get(db, crate::store::db::CF_TOPICS, name.as_bytes())
+}
+
+/// Outbox events after `after` (failed ones only, with `failed_only`).
+pub(crate) fn list_events(
+    db: &DB,
+    after: Option<u64>,
+    max: u32,
+    failed_only: bool,
+) -> Result<Vec<tessera_types::events::OutboxEvent>> {
+    let start = after.map(|s| s.saturating_add(1)).unwrap_or(0);
+    let all: Vec<tessera_types::events::OutboxEvent> =
+        scan(db, crate::store::db::CF_OUTBOX, &keys::u64_key(start), None)?;
+    Ok(all
+        .into_iter()
+        .filter(|e| !failed_only || e.failed.is_some())
+        .take(max as usize)
+        .collect())
+}

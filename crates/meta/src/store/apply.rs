@@ -4,18 +4,20 @@
 
 use super::cluster::{ack_gc, create_access_key, delete_access_key, register_node, set_node_state};
 use super::db::{CF_BUCKETS, CF_OBJECTS, CF_PARTS, CF_UPLOADS};
+use super::events::{self, Change};
 use super::index;
 use super::keys;
 pub(crate) use super::tx::Tx;
 use super::tx::{Abort, Step};
 use crate::Result;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use tessera_types::events::EventName;
 use tessera_types::meta::{
     BucketConfig, Command, CommandReply, CommandResult, MetaError, Precondition,
 };
 use tessera_types::{
     Acl, BlockId, BlockOwner, BlockRef, BucketRecord, ObjectRecord, PartRecord, Segment,
-    UploadRecord,
+    UnixMillis, UploadRecord,
 };
 
 /// Applies `cmd`. The outer error is a storage failure (fatal to Raft); the
@@ -30,9 +32,10 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
             key,
             object,
             precondition,
-        } => put_object(tx, bucket, key, object, precondition),
-        Command::DeleteObject { bucket, key } => delete_object(tx, bucket, key),
-        Command::DeleteObjects { bucket, keys } => delete_objects(tx, bucket, keys),
+            event,
+        } => put_object(tx, bucket, key, object, precondition, *event),
+        Command::DeleteObject { bucket, key, now } => delete_object(tx, bucket, key, *now),
+        Command::DeleteObjects { bucket, keys, now } => delete_objects(tx, bucket, keys, *now),
         Command::CreateUpload { upload } => create_upload(tx, upload),
         Command::PutPart {
             bucket,
@@ -62,6 +65,21 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
             index::update_block(tx, block, expected.as_deref())
         }
         Command::SetBucketConfig { bucket, config } => set_bucket_config(tx, bucket, config),
+        Command::CreateTopic { topic } => events::create_topic(tx, topic),
+        Command::DeleteTopic { name } => events::delete_topic(tx, name),
+        Command::LeaseEvents {
+            worker,
+            now,
+            lease_ms,
+            max,
+        } => events::lease(tx, worker, *now, *lease_ms, *max),
+        Command::AckEvents { seqs } => events::ack(tx, seqs),
+        Command::RetryEvents {
+            seqs,
+            error,
+            max_attempts,
+        } => events::retry(tx, seqs, error, *max_attempts),
+        Command::ReplayEvents { topic } => events::replay(tx, topic.as_deref()),
         Command::SetObjectAcl { bucket, key, acl } => set_object_acl(tx, bucket, key, acl),
     };
     match outcome {
@@ -140,13 +158,31 @@ fn create_bucket(tx: &mut Tx<'_>, bucket: &BucketRecord) -> Step<CommandReply> {
 fn set_bucket_config(tx: &mut Tx<'_>, name: &str, config: &BucketConfig) -> Step<CommandReply> {
     keys::validate_component("bucket name", name)?;
     let mut bucket = require_bucket(tx, name)?;
+    let mut test_event = false;
     match config.clone() {
+        BucketConfig::Notification(n) => {
+            if let Some(n) = &n {
+                events::check_topics(tx, n)?;
+                test_event = true;
+            }
+            bucket.notification = n;
+        }
         BucketConfig::Acl(acl) => bucket.acl = acl,
         BucketConfig::Policy(p) => bucket.policy = p,
         BucketConfig::Cors(c) => bucket.cors = c,
         BucketConfig::Website(w) => bucket.website = w,
     }
     tx.put(CF_BUCKETS, name.as_bytes(), &bucket)?;
+    if test_event {
+        let change = Change {
+            event: EventName::TestEvent,
+            key: "",
+            size: 0,
+            etag: "",
+            time: bucket.created,
+        };
+        events::queue(tx, &bucket, &change)?;
+    }
     Ok(CommandReply::Done)
 }
 
@@ -188,9 +224,10 @@ fn put_object(
     key: &str,
     object: &ObjectRecord,
     pre: &Precondition,
+    event: EventName,
 ) -> Step<CommandReply> {
     keys::validate_object(bucket, key)?;
-    require_bucket(tx, bucket)?;
+    let b = require_bucket(tx, bucket)?;
     let k = keys::object_key(bucket, key);
     let previous: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
     check_precondition(previous.as_ref(), pre)?;
@@ -199,6 +236,7 @@ fn put_object(
     if let Some(prev) = &previous {
         tx.queue_gc(unreferenced(prev.blocks(), &object.segments))?;
     }
+    events::queue(tx, &b, &created(event, key, object))?;
     Ok(CommandReply::Object(previous.map(Box::new)))
 }
 
@@ -209,20 +247,48 @@ fn object_owner(bucket: &str, key: &str) -> BlockOwner {
     }
 }
 
-fn delete_object(tx: &mut Tx<'_>, bucket: &str, key: &str) -> Step<CommandReply> {
+/// The event of `object` written at `key`.
+fn created<'a>(event: EventName, key: &'a str, object: &'a ObjectRecord) -> Change<'a> {
+    Change {
+        event,
+        key,
+        size: object.size,
+        etag: &object.etag,
+        time: object.last_modified,
+    }
+}
+
+/// The event of `key` removed at `now`.
+fn removed(key: &str, now: UnixMillis) -> Change<'_> {
+    Change {
+        event: EventName::ObjectRemovedDelete,
+        key,
+        size: 0,
+        etag: "",
+        time: now,
+    }
+}
+
+fn delete_object(tx: &mut Tx<'_>, bucket: &str, key: &str, now: UnixMillis) -> Step<CommandReply> {
     keys::validate_object(bucket, key)?;
-    require_bucket(tx, bucket)?;
+    let b = require_bucket(tx, bucket)?;
     let k = keys::object_key(bucket, key);
     let previous: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
     if let Some(prev) = &previous {
         tx.delete(CF_OBJECTS, &k)?;
         tx.queue_gc(prev.blocks().cloned().collect())?;
+        events::queue(tx, &b, &removed(key, now))?;
     }
     Ok(CommandReply::Object(previous.map(Box::new)))
 }
 
-fn delete_objects(tx: &mut Tx<'_>, bucket: &str, keys: &[String]) -> Step<CommandReply> {
-    require_bucket(tx, bucket)?;
+fn delete_objects(
+    tx: &mut Tx<'_>,
+    bucket: &str,
+    keys: &[String],
+    now: UnixMillis,
+) -> Step<CommandReply> {
+    let b = require_bucket(tx, bucket)?;
     let mut freed = Vec::new();
     let mut seen = HashSet::new();
     for key in keys {
@@ -234,6 +300,7 @@ fn delete_objects(tx: &mut Tx<'_>, bucket: &str, keys: &[String]) -> Step<Comman
         if let Some(prev) = tx.get::<ObjectRecord>(CF_OBJECTS, &k)? {
             tx.delete(CF_OBJECTS, &k)?;
             freed.extend(prev.blocks().cloned());
+            events::queue(tx, &b, &removed(key, now))?;
         }
     }
     tx.queue_gc(freed)?;
@@ -307,6 +374,7 @@ fn complete_upload(
     pre: &Precondition,
 ) -> Step<CommandReply> {
     require_upload(tx, bucket, key, upload_id)?;
+    let b = require_bucket(tx, bucket)?;
     let parts = remove_upload(tx, bucket, key, upload_id)?;
     for (number, etag) in listed {
         match parts.get(number) {
@@ -327,6 +395,8 @@ fn complete_upload(
         .flat_map(|p| segment_blocks(&p.segments))
         .chain(previous.iter().flat_map(|o| o.blocks()));
     tx.queue_gc(unreferenced(released, &object.segments))?;
+    let event = EventName::ObjectCreatedCompleteMultipartUpload;
+    events::queue(tx, &b, &created(event, key, object))?;
     Ok(CommandReply::Object(previous.map(Box::new)))
 }
 

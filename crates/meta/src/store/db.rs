@@ -30,17 +30,22 @@ pub(crate) const CF_BLOCKS: &str = "blocks";
 /// Repair queue: block id (16 bytes) -> empty; the blocks recorded with a
 /// missing (`None`) shard.
 pub(crate) const CF_REPAIR: &str = "repair";
+/// Notification topics, by name.
+pub(crate) const CF_TOPICS: &str = "topics";
+/// Events awaiting delivery, by sequence number.
+pub(crate) const CF_OUTBOX: &str = "outbox";
 /// State-machine bookkeeping: last applied, membership, next GC seq, snapshot.
 pub(crate) const CF_SM: &str = "sm";
 
 /// The column families holding application state: what a snapshot carries.
-pub(crate) const DATA_CFS: [&str; 9] = [
+pub(crate) const DATA_CFS: [&str; 11] = [
     CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC, CF_BLOCKS, CF_REPAIR,
+    CF_TOPICS, CF_OUTBOX,
 ];
 
-const ALL_CFS: [&str; 12] = [
+const ALL_CFS: [&str; 14] = [
     CF_LOGS, CF_RAFT, CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC,
-    CF_BLOCKS, CF_REPAIR, CF_SM,
+    CF_BLOCKS, CF_REPAIR, CF_TOPICS, CF_OUTBOX, CF_SM,
 ];
 
 /// Opens (creating if needed) the database at `path` with every column

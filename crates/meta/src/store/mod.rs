@@ -6,6 +6,7 @@
 pub(crate) mod apply;
 mod cluster;
 pub(crate) mod db;
+mod events;
 pub(crate) mod index;
 pub(crate) mod keys;
 mod log_store;

@@ -114,6 +114,14 @@ impl<'a> Tx<'a> {
         Ok(out)
     }
 
+    /// The next number of the sequence shared by the GC queue and the
+    /// event outbox (both in commit order).
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        let seq = self.next_gc_seq;
+        self.next_gc_seq += 1;
+        seq
+    }
+
     /// Queues `blocks` for GC as one entry (nothing when empty), and drops
     /// them from the block index and the repair queue.
     pub(crate) fn queue_gc(&mut self, blocks: Vec<BlockRef>) -> Result<()> {

@@ -152,11 +152,13 @@ fn index_follows_put_overwrite_and_delete() {
     h.ok(Command::DeleteObject {
         bucket: "b".into(),
         key: "k".into(),
+        now: 1,
     });
     assert_eq!(index(&h), vec![(5, obj("k2"))]);
     h.ok(Command::DeleteObjects {
         bucket: "b".into(),
         keys: vec!["k2".into(), "k2".into()],
+        now: 1,
     });
     assert!(index(&h).is_empty());
     // A refused command changes nothing.
@@ -167,6 +169,7 @@ fn index_follows_put_overwrite_and_delete() {
             key: "k".into(),
             object: object("e6", &[7]),
             precondition: Precondition::NotExists,
+            event: tessera_types::events::EventName::ObjectCreatedPut,
         }),
         MetaError::PreconditionFailed
     );
@@ -272,6 +275,7 @@ fn degraded_blocks_are_queued_until_repaired_or_freed() {
     h.ok(Command::DeleteObject {
         bucket: "b".into(),
         key: "k2".into(),
+        now: 1,
     });
     h.put("b", "k3", with_blocks("e", vec![degraded(5)]));
     assert_eq!(queue(&h), vec![5]);
@@ -332,6 +336,7 @@ fn update_block_refuses_freed_and_different_blocks() {
     h.ok(Command::DeleteObject {
         bucket: "b".into(),
         key: "k".into(),
+        now: 1,
     });
     let gc = h.gc();
     assert_eq!(

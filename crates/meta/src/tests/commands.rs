@@ -70,6 +70,7 @@ fn delete_bucket_rules() {
     h.ok(Command::DeleteObject {
         bucket: "b".into(),
         key: "k".into(),
+        now: 1,
     });
 
     // Uploads in progress are aborted with the bucket, their parts queued for GC.
@@ -122,6 +123,7 @@ fn put_object_replaces_and_queues_old_blocks() {
         key: "k".into(),
         object: object("e1", &[1, 2]),
         precondition: Precondition::None,
+        event: tessera_types::events::EventName::ObjectCreatedPut,
     };
     let mut h2 = Harness::new();
     assert_eq!(h2.err(put("nope")), MetaError::NoSuchBucket);
@@ -170,6 +172,7 @@ fn preconditions() {
         key: "k".into(),
         object: inline_object(etag),
         precondition: pre,
+        event: tessera_types::events::EventName::ObjectCreatedPut,
     };
     assert_eq!(
         h.err(put("a", Precondition::ETagMatches("x".into()))),
@@ -203,6 +206,7 @@ fn delete_object_returns_previous_and_queues_blocks() {
     let del = Command::DeleteObject {
         bucket: "b".into(),
         key: "k".into(),
+        now: 1,
     };
     assert_eq!(h.ok(del.clone()), CommandReply::Object(None));
     h.put("b", "k", object("e", &[4, 5]));
@@ -215,7 +219,8 @@ fn delete_object_returns_previous_and_queues_blocks() {
     assert_eq!(
         h.err(Command::DeleteObject {
             bucket: "x".into(),
-            key: "k".into()
+            key: "k".into(),
+            now: 1,
         }),
         MetaError::NoSuchBucket
     );
@@ -230,6 +235,7 @@ fn rejects_nul_in_keys() {
         key: "a\0b".into(),
         object: inline_object("e"),
         precondition: Precondition::None,
+        event: tessera_types::events::EventName::ObjectCreatedPut,
     };
     assert!(matches!(h.err(bad), MetaError::Invalid(_)));
 }
@@ -271,6 +277,7 @@ fn failed_command_writes_nothing_but_advances_applied() {
             key: "k".into(),
             object: object("e2", &[2]),
             precondition: Precondition::NotExists,
+            event: tessera_types::events::EventName::ObjectCreatedPut,
         }),
         MetaError::PreconditionFailed
     );
@@ -359,6 +366,7 @@ fn exists_precondition() {
         key: "k".into(),
         object: inline_object(etag),
         precondition: Precondition::Exists,
+        event: tessera_types::events::EventName::ObjectCreatedPut,
     };
     assert_eq!(h.err(put("a")), MetaError::PreconditionFailed);
     h.put("b", "k", inline_object("first"));
@@ -375,6 +383,7 @@ fn delete_objects_in_one_command() {
     let del = |keys: &[&str]| Command::DeleteObjects {
         bucket: "b".into(),
         keys: keys.iter().map(|k| k.to_string()).collect(),
+        now: 1,
     };
     // Absent and repeated keys are fine; every freed block is queued once.
     assert_eq!(h.ok(del(&["k1", "absent", "k2", "k1"])), CommandReply::Done);
@@ -394,7 +403,8 @@ fn delete_objects_in_one_command() {
     assert_eq!(
         h.err(Command::DeleteObjects {
             bucket: "nope".into(),
-            keys: vec!["k".into()]
+            keys: vec!["k".into()],
+            now: 1,
         }),
         MetaError::NoSuchBucket
     );
@@ -455,6 +465,7 @@ fn bucket_config_and_object_acl() {
         key: "k".into(),
         object: inline_object("e"),
         precondition: Precondition::None,
+        event: tessera_types::events::EventName::ObjectCreatedPut,
     });
     h.ok(Command::SetObjectAcl {
         bucket: "b".into(),

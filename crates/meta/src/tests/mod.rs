@@ -3,6 +3,7 @@
 
 mod blocks;
 mod commands;
+mod events;
 mod listing;
 mod multipart;
 mod snapshots;
@@ -82,6 +83,7 @@ impl Harness {
             key: key.into(),
             object,
             precondition: Default::default(),
+            event: tessera_types::events::EventName::ObjectCreatedPut,
         }) {
             CommandReply::Object(o) => o.map(|b| *b),
             other => panic!("{other:?}"),

@@ -37,6 +37,7 @@ fn populated() -> Harness {
     h.ok(Command::DeleteObject {
         bucket: "b".into(),
         key: "gone".into(),
+        now: 1,
     });
     h.ok(Command::CreateUpload {
         upload: upload("b", "big", "u"),

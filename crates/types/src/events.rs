@@ -1,0 +1,163 @@
+//! Event notifications: topics (webhooks), a bucket's notification rules,
+//! and the durable outbox of events the metadata cluster records in the same
+//! commit as the change that causes them.
+
+use crate::UnixMillis;
+use serde::{Deserialize, Serialize};
+
+/// A notification topic: where events are POSTed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topic {
+    pub name: String,
+    /// `arn:aws:sns:REGION:ACCOUNT:NAME`.
+    pub arn: String,
+    /// The URL events are POSTed to.
+    pub webhook: String,
+    pub created: UnixMillis,
+}
+
+/// One rule of a bucket's notification configuration (a
+/// TopicConfiguration).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationRule {
+    /// `Id`.
+    pub id: String,
+    /// The topic's name (from its ARN).
+    pub topic: String,
+    /// The topic's ARN as configured.
+    pub topic_arn: String,
+    /// Event names or patterns, e.g. `s3:ObjectCreated:*`.
+    pub events: Vec<String>,
+    /// Key filters (`prefix` / `suffix` FilterRules).
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub suffix: Option<String>,
+}
+
+impl NotificationRule {
+    /// Whether `event` (e.g. `s3:ObjectCreated:Put`) on `key` is selected.
+    pub fn selects(&self, event: &str, key: &str) -> bool {
+        let event_ok = self
+            .events
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => event.starts_with(prefix),
+                None => pattern == event,
+            });
+        event_ok
+            && self.prefix.as_deref().is_none_or(|p| key.starts_with(p))
+            && self.suffix.as_deref().is_none_or(|s| key.ends_with(s))
+    }
+}
+
+/// A bucket's notification configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationConfig {
+    pub rules: Vec<NotificationRule>,
+}
+
+/// What happened to an object, as S3 names it (without the `s3:` prefix in
+/// the event message's `eventName`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventName {
+    ObjectCreatedPut,
+    ObjectCreatedPost,
+    ObjectCreatedCopy,
+    ObjectCreatedCompleteMultipartUpload,
+    ObjectRemovedDelete,
+    /// Sent once when a notification configuration is set.
+    TestEvent,
+}
+
+impl EventName {
+    /// The configuration name, e.g. `s3:ObjectCreated:Put`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventName::ObjectCreatedPut => "s3:ObjectCreated:Put",
+            EventName::ObjectCreatedPost => "s3:ObjectCreated:Post",
+            EventName::ObjectCreatedCopy => "s3:ObjectCreated:Copy",
+            EventName::ObjectCreatedCompleteMultipartUpload => {
+                "s3:ObjectCreated:CompleteMultipartUpload"
+            }
+            EventName::ObjectRemovedDelete => "s3:ObjectRemoved:Delete",
+            EventName::TestEvent => "s3:TestEvent",
+        }
+    }
+
+    /// Every event a configuration may name (wildcards aside).
+    pub const ALL: [EventName; 5] = [
+        EventName::ObjectCreatedPut,
+        EventName::ObjectCreatedPost,
+        EventName::ObjectCreatedCopy,
+        EventName::ObjectCreatedCompleteMultipartUpload,
+        EventName::ObjectRemovedDelete,
+    ];
+
+    /// Whether `pattern` is a valid configuration event name.
+    pub fn valid_pattern(pattern: &str) -> bool {
+        matches!(pattern, "s3:ObjectCreated:*" | "s3:ObjectRemoved:*")
+            || Self::ALL.iter().any(|e| e.as_str() == pattern)
+    }
+}
+
+/// An event waiting in the outbox for delivery to one topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEvent {
+    /// Position in the outbox: global commit order.
+    pub seq: u64,
+    pub topic: String,
+    /// The configuration rule (its `Id`) that selected the event.
+    pub rule_id: String,
+    pub event: EventName,
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    pub etag: String,
+    pub time: UnixMillis,
+    /// Delivery attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Held by a worker until this time (none: free).
+    #[serde(default)]
+    pub lease: Option<Lease>,
+    /// Given up on after too many attempts: kept for an operator.
+    #[serde(default)]
+    pub failed: Option<String>,
+}
+
+/// A worker's claim on an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub worker: String,
+    pub until: UnixMillis,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_select_by_event_and_key() {
+        let rule = NotificationRule {
+            id: "r".into(),
+            topic: "t".into(),
+            topic_arn: "arn:aws:sns:us-east-1:000000000000:t".into(),
+            events: vec![
+                "s3:ObjectCreated:*".into(),
+                "s3:ObjectRemoved:Delete".into(),
+            ],
+            prefix: Some("images/".into()),
+            suffix: Some(".jpg".into()),
+        };
+        assert!(rule.selects("s3:ObjectCreated:Put", "images/a.jpg"));
+        assert!(rule.selects("s3:ObjectRemoved:Delete", "images/a.jpg"));
+        assert!(!rule.selects("s3:ObjectCreated:Put", "images/a.png"));
+        assert!(!rule.selects("s3:ObjectCreated:Put", "docs/a.jpg"));
+        assert!(EventName::valid_pattern("s3:ObjectCreated:*"));
+        assert!(EventName::valid_pattern(
+            "s3:ObjectCreated:CompleteMultipartUpload"
+        ));
+        assert!(!EventName::valid_pattern("s3:ObjectCreated:Nope"));
+    }
+}
