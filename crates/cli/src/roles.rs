@@ -16,7 +16,10 @@ use tessera_storage_client::StoragePool;
 use tessera_types::{now_millis, NodeInfo, NodeState};
 use tessera_util::shutdown::Shutdown;
 use tessera_util::Config;
-use tessera_workers::{GcWorker, RepairWorker, ScrubWorker};
+use tessera_workers::{GcWorker, NotifyWorker, RepairWorker, ScrubWorker};
+
+/// How often the notification worker looks at an empty outbox.
+const NOTIFY_IDLE: Duration = Duration::from_millis(500);
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -238,9 +241,16 @@ pub async fn start_gateway(
             secs(w.repair_queue_interval_secs),
         );
         tasks.push(tokio::spawn(Arc::clone(&repair).run(stop.clone())));
+        let notify = NotifyWorker::new(Arc::clone(&engine), &cfg.region, NOTIFY_IDLE);
+        tasks.push(tokio::spawn(Arc::clone(&notify).run(stop.clone())));
         let scrub = ScrubWorker::new(engine, secs(w.scrub_interval_secs));
         tasks.push(tokio::spawn(Arc::clone(&scrub).run(stop.clone())));
-        gateway_ref.set_workers(Arc::new(Workers { repair, scrub, gc }));
+        gateway_ref.set_workers(Arc::new(Workers {
+            repair,
+            scrub,
+            gc,
+            notify,
+        }));
     }
     Ok(addrs)
 }
@@ -257,11 +267,18 @@ struct Workers {
     repair: Arc<RepairWorker>,
     scrub: Arc<ScrubWorker>,
     gc: Arc<GcWorker>,
+    notify: Arc<NotifyWorker>,
 }
 
 impl tessera_gateway::WorkerStatus for Workers {
     fn status(&self) -> serde_json::Value {
         let report = tessera_workers::report(&self.repair, &self.scrub, &self.gc);
-        serde_json::to_value(report).unwrap_or_default()
+        let mut v = serde_json::to_value(report).unwrap_or_default();
+        let (delivered, failed_attempts) = self.notify.counters();
+        v["notifications"] = serde_json::json!({
+            "delivered": delivered,
+            "failed_attempts": failed_attempts,
+        });
+        v
     }
 }

@@ -4,6 +4,7 @@
 //! where it left off.
 
 pub mod gc;
+pub mod notify;
 pub mod orphans;
 pub mod repair;
 pub mod scrub;
@@ -11,6 +12,7 @@ pub mod status;
 mod walk;
 
 pub use gc::GcWorker;
+pub use notify::NotifyWorker;
 pub use orphans::{OrphanSweep, SweepStats, SweepTotals};
 pub use repair::{QueueStats, RepairStats, RepairWorker};
 pub use scrub::{ScrubStats, ScrubWorker};

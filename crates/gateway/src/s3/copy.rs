@@ -136,7 +136,13 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
     if let Err(e) = gw
         .engine
         .meta()
-        .put_object(ctx.bucket(), ctx.key(), object, precondition)
+        .put_object_as(
+            ctx.bucket(),
+            ctx.key(),
+            object,
+            precondition,
+            tessera_types::events::EventName::ObjectCreatedCopy,
+        )
         .await
     {
         gw.engine.discard_uncommitted(&data.segments, &e).await;
