@@ -274,11 +274,7 @@ impl tessera_gateway::WorkerStatus for Workers {
     fn status(&self) -> serde_json::Value {
         let report = tessera_workers::report(&self.repair, &self.scrub, &self.gc);
         let mut v = serde_json::to_value(report).unwrap_or_default();
-        let (delivered, failed_attempts) = self.notify.counters();
-        v["notifications"] = serde_json::json!({
-            "delivered": delivered,
-            "failed_attempts": failed_attempts,
-        });
+        v["notifications"] = serde_json::to_value(self.notify.stats()).unwrap_or_default();
         v
     }
 }

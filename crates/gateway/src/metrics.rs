@@ -64,3 +64,70 @@ impl Metrics {
         out
     }
 }
+
+/// The workers' figures, from their status document, as gauges and
+/// counters: notification backlog, failures, lag and deliveries, and the
+/// repair queue. Inserted before the exposition's `# EOF`.
+pub fn append_worker_metrics(text: &mut String, status: &serde_json::Value) {
+    let n = &status["notifications"];
+    let series: [(&str, &str, &str, &serde_json::Value); 7] = [
+        (
+            "tessera_notifications_backlog",
+            "gauge",
+            "Events waiting for delivery",
+            &n["backlog"],
+        ),
+        (
+            "tessera_notifications_failed",
+            "gauge",
+            "Events given up on, kept for replay",
+            &n["failed"],
+        ),
+        (
+            "tessera_notifications_lag_seconds",
+            "gauge",
+            "Age of the oldest waiting event",
+            &n["lag_seconds"],
+        ),
+        (
+            "tessera_notifications_delivered",
+            "counter",
+            "Events delivered by this process",
+            &n["delivered"],
+        ),
+        (
+            "tessera_notifications_failed_attempts",
+            "counter",
+            "Failed delivery attempts by this process",
+            &n["failed_attempts"],
+        ),
+        (
+            "tessera_repair_queue_length",
+            "gauge",
+            "Blocks written with a missing shard, waiting for repair",
+            &status["repair_queue_length"],
+        ),
+        (
+            "tessera_blocks_below_full_redundancy",
+            "gauge",
+            "Blocks short of shards after the last repair pass",
+            &status["blocks_below_full_redundancy"],
+        ),
+    ];
+    let mut extra = String::new();
+    for (name, kind, help, value) in series {
+        let Some(v) = value.as_f64() else { continue };
+        let sample = if kind == "counter" {
+            format!("{name}_total")
+        } else {
+            name.to_string()
+        };
+        extra.push_str(&format!(
+            "# TYPE {name} {kind}\n# HELP {name} {help}.\n{sample} {v}\n"
+        ));
+    }
+    match text.rfind("# EOF") {
+        Some(i) => text.insert_str(i, &extra),
+        None => text.push_str(&extra),
+    }
+}

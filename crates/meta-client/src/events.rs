@@ -75,6 +75,14 @@ impl MetaClient {
             .await
     }
 
+    /// Pending and failed events, and the oldest pending one's time.
+    pub async fn event_stats(&self) -> Result<tessera_types::meta::EventStats> {
+        match self.query(Query::EventStats).await? {
+            QueryReply::EventStats(s) => Ok(s),
+            other => Err(unexpected("EventStats", other)),
+        }
+    }
+
     /// Outbox events after `after` (failed ones only, with `failed_only`).
     pub async fn list_events(
         &self,

@@ -271,6 +271,9 @@ pub enum Query {
     GetTopic {
         name: String,
     },
+    /// How many events wait in the outbox, how many failed for good, and
+    /// the time of the oldest waiting one.
+    EventStats,
     /// Outbox events after `after`, in order (failed ones only, or all).
     ListEvents {
         after: Option<u64>,
@@ -363,6 +366,18 @@ pub enum QueryReply {
     Topics(Vec<Topic>),
     Topic(Option<Topic>),
     Events(Vec<OutboxEvent>),
+    EventStats(EventStats),
+}
+
+/// The outbox at a glance.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventStats {
+    /// Events not yet delivered (failed ones excluded).
+    pub pending: u64,
+    /// Events given up on, waiting for an operator's replay.
+    pub failed: u64,
+    /// The change time of the oldest pending event.
+    pub oldest: Option<UnixMillis>,
 }
 
 /// Application-level failures, decided deterministically by the state machine.

@@ -12,7 +12,7 @@ pub mod status;
 mod walk;
 
 pub use gc::GcWorker;
-pub use notify::NotifyWorker;
+pub use notify::{NotifyStats, NotifyWorker};
 pub use orphans::{OrphanSweep, SweepStats, SweepTotals};
 pub use repair::{QueueStats, RepairStats, RepairWorker};
 pub use scrub::{ScrubStats, ScrubWorker};

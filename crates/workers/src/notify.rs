@@ -40,6 +40,21 @@ pub struct NotifyWorker {
     http: HttpClient,
     delivered: AtomicU64,
     failed_attempts: AtomicU64,
+    /// The outbox as the last pass saw it.
+    outbox: std::sync::Mutex<tessera_types::meta::EventStats>,
+}
+
+/// What the notification worker reports.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct NotifyStats {
+    pub delivered: u64,
+    pub failed_attempts: u64,
+    /// Events waiting for delivery.
+    pub backlog: u64,
+    /// Events given up on (kept for replay).
+    pub failed: u64,
+    /// Age of the oldest waiting event.
+    pub lag_seconds: f64,
 }
 
 /// The S3 event message for `e`.
@@ -98,15 +113,23 @@ impl NotifyWorker {
             http: Client::builder(TokioExecutor::new()).build_http(),
             delivered: AtomicU64::new(0),
             failed_attempts: AtomicU64::new(0),
+            outbox: Default::default(),
         })
     }
 
-    /// Events delivered, and delivery attempts that failed, since start.
-    pub fn counters(&self) -> (u64, u64) {
-        (
-            self.delivered.load(Ordering::Relaxed),
-            self.failed_attempts.load(Ordering::Relaxed),
-        )
+    /// Deliveries since start, and the outbox as the last pass saw it.
+    pub fn stats(&self) -> NotifyStats {
+        let outbox = self.outbox.lock().map(|o| o.clone()).unwrap_or_default();
+        NotifyStats {
+            delivered: self.delivered.load(Ordering::Relaxed),
+            failed_attempts: self.failed_attempts.load(Ordering::Relaxed),
+            backlog: outbox.pending,
+            failed: outbox.failed,
+            lag_seconds: outbox
+                .oldest
+                .map(|t| (now_millis() - t).max(0) as f64 / 1000.0)
+                .unwrap_or(0.0),
+        }
     }
 
     async fn post(&self, url: &str, body: Vec<u8>) -> Result<(), String> {
@@ -136,7 +159,12 @@ impl NotifyWorker {
         let meta = self.engine.meta();
         // A read first: leasing is a Raft write, not worth making for an
         // empty outbox.
-        if meta.list_events(None, 1, false).await?.is_empty() {
+        let stats = meta.event_stats().await?;
+        let pending = stats.pending;
+        if let Ok(mut o) = self.outbox.lock() {
+            *o = stats;
+        }
+        if pending == 0 {
             return Ok((0, 0));
         }
         let events = meta

@@ -82,7 +82,11 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
             };
         }
         (&Method::GET, "/metrics") => {
-            let mut r = Response::new(body::full(gw.metrics.encode()));
+            let mut text = gw.metrics.encode();
+            if let Some(w) = gw.workers.get() {
+                crate::metrics::append_worker_metrics(&mut text, &w.status());
+            }
+            let mut r = Response::new(body::full(text));
             r.headers_mut().insert(
                 http::header::CONTENT_TYPE,
                 http::HeaderValue::from_static(

@@ -68,6 +68,7 @@ impl StateReader {
             )),
             Query::ListAccessKeys => Ok(QueryReply::AccessKeys(records::list_access_keys(db)?)),
             Query::ListNodes => Ok(QueryReply::Nodes(records::list_nodes(db)?)),
+            Query::EventStats => Ok(QueryReply::EventStats(records::event_stats(db)?)),
             Query::ListTopics => Ok(QueryReply::Topics(records::list_topics(db)?)),
             Query::GetTopic { name } => Ok(QueryReply::Topic(records::get_topic(db, name)?)),
             Query::ListEvents {

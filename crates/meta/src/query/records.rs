@@ -134,3 +134,19 @@ pub(crate) fn list_events(
         .take(max as usize)
         .collect())
 }
+
+/// Pending and failed outbox events, and the oldest pending one's time.
+pub(crate) fn event_stats(db: &DB) -> Result<tessera_types::meta::EventStats> {
+    let all: Vec<tessera_types::events::OutboxEvent> =
+        scan(db, crate::store::db::CF_OUTBOX, b"", None)?;
+    let mut stats = tessera_types::meta::EventStats::default();
+    for e in all {
+        if e.failed.is_some() {
+            stats.failed += 1;
+        } else {
+            stats.pending += 1;
+            stats.oldest = Some(stats.oldest.map_or(e.time, |o| o.min(e.time)));
+        }
+    }
+    Ok(stats)
+}
