@@ -20,6 +20,7 @@ mod get;
 mod list;
 mod multipart;
 mod nodes;
+mod notification;
 mod objects;
 mod orphans;
 mod policy;
