@@ -125,3 +125,40 @@ async fn buckets_show_owner_acl_and_policy() {
     let err = admin.bucket("nope").await.unwrap_err();
     assert!(err.to_string().contains("no bucket named nope"), "{err}");
 }
+
+#[tokio::test]
+async fn topics_create_list_delete() {
+    let s = TestServer::start().await;
+    let admin = AdminClient::new(&s.admin_endpoint(), &s.access_key, &s.secret_key).unwrap();
+    assert!(admin.list_topics().await.unwrap().is_empty());
+    let t = admin
+        .create_topic("orders", "https://events.example.com/hook")
+        .await
+        .unwrap();
+    assert_eq!(t.name, "orders");
+    assert_eq!(t.arn, "arn:aws:sns:us-east-1:000000000000:orders");
+    assert_eq!(t.webhook, "https://events.example.com/hook");
+    assert!(t.created > 0);
+
+    // Refused: an existing name, a bad name, a webhook that is not an
+    // http(s) URL.
+    let dup = admin.create_topic("orders", "http://127.0.0.1:9/").await;
+    assert!(dup.unwrap_err().to_string().contains("409"));
+    for (name, webhook) in [
+        ("", "http://127.0.0.1:9/"),
+        ("a.b", "http://127.0.0.1:9/"),
+        (&"x".repeat(257), "http://127.0.0.1:9/"),
+        ("ok", "ftp://example.com/"),
+        ("ok", "example.com/hook"),
+    ] {
+        let err = admin.create_topic(name, webhook).await.unwrap_err();
+        assert!(err.to_string().contains("400"), "{name} {webhook}: {err}");
+    }
+
+    let topics = admin.list_topics().await.unwrap();
+    assert_eq!(topics, vec![t]);
+    admin.delete_topic("orders").await.unwrap();
+    assert!(admin.list_topics().await.unwrap().is_empty());
+    let missing = admin.delete_topic("orders").await.unwrap_err();
+    assert!(missing.to_string().contains("404"), "{missing}");
+}

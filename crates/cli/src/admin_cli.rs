@@ -36,6 +36,28 @@ enum AdminCommand {
     /// Buckets: owners and configuration (ACL, policy, CORS, website).
     #[command(subcommand)]
     Bucket(BucketCommand),
+    /// Notification topics: webhooks that bucket notification rules name by ARN.
+    #[command(subcommand)]
+    Topic(TopicCommand),
+}
+
+#[derive(Subcommand)]
+enum TopicCommand {
+    /// Register a topic; prints its ARN (alone, for scripts).
+    Create {
+        /// 1 to 256 letters, digits, '-' and '_'.
+        name: String,
+        /// The http:// or https:// URL events are POSTed to.
+        #[arg(long)]
+        webhook: String,
+    },
+    /// List topics with their ARNs and webhooks.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a topic and its undelivered events.
+    Delete { name: String },
 }
 
 #[derive(Subcommand)]
@@ -238,6 +260,25 @@ pub async fn run_admin(args: AdminArgs) -> Result<()> {
                 print_bucket(&b)?;
             }
         }
+        AdminCommand::Topic(TopicCommand::Create { name, webhook }) => {
+            let topic = client.create_topic(&name, &webhook).await?;
+            println!("{}", topic.arn);
+        }
+        AdminCommand::Topic(TopicCommand::List { json }) => {
+            let topics = client.list_topics().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&topics)?);
+            } else {
+                println!("{:<24} {:<56} WEBHOOK", "TOPIC", "ARN");
+                for t in topics {
+                    println!("{:<24} {:<56} {}", t.name, t.arn, t.webhook);
+                }
+            }
+        }
+        AdminCommand::Topic(TopicCommand::Delete { name }) => {
+            client.delete_topic(&name).await?;
+            println!("Deleted topic {name}");
+        }
         AdminCommand::Key(KeyCommand::Delete { access_key }) => {
             client.delete_key(&access_key).await?;
             println!("Deleted access key {access_key}");
@@ -268,6 +309,22 @@ fn print_bucket(b: &BucketInfo) -> Result<()> {
     }
     println!("CORS:     {}", b.cors.as_deref().unwrap_or("none"));
     println!("Website:  {}", b.website.as_deref().unwrap_or("none"));
+    match &b.notification {
+        Some(n) => {
+            for (i, r) in n.rules.iter().enumerate() {
+                let label = if i == 0 { "Notify:" } else { "" };
+                println!(
+                    "{label:<10}{} -> {} {} prefix={} suffix={}",
+                    r.id,
+                    r.topic,
+                    r.events.join(","),
+                    r.prefix.as_deref().unwrap_or("-"),
+                    r.suffix.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        None => println!("Notify:   none"),
+    }
     Ok(())
 }
 

@@ -8,7 +8,8 @@ use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tessera_gateway::admin::{
-    AddVoterRequest, BucketInfo, BucketSummary, ClusterStatus, CreateKeyRequest, KeyInfo,
+    AddVoterRequest, BucketInfo, BucketSummary, ClusterStatus, CreateKeyRequest,
+    CreateTopicRequest, KeyInfo, Topic,
 };
 use tessera_s3_protocol::auth::client::{sign_request, SigningParams};
 
@@ -173,6 +174,28 @@ impl AdminClient {
 
     pub async fn delete_key(&self, access_key_id: &str) -> Result<()> {
         let path = format!("/v1/keys/{access_key_id}");
+        self.request(http::Method::DELETE, &path, Vec::new())
+            .await?;
+        Ok(())
+    }
+
+    /// Registers a notification topic; the answer carries its ARN.
+    pub async fn create_topic(&self, name: &str, webhook: &str) -> Result<Topic> {
+        let body = serde_json::to_vec(&CreateTopicRequest {
+            name: name.to_string(),
+            webhook: webhook.to_string(),
+        })?;
+        self.request_json(http::Method::POST, "/v1/topics", body)
+            .await
+    }
+
+    pub async fn list_topics(&self) -> Result<Vec<Topic>> {
+        self.get_json("/v1/topics").await
+    }
+
+    /// Removes a topic and its undelivered events.
+    pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        let path = format!("/v1/topics/{name}");
         self.request(http::Method::DELETE, &path, Vec::new())
             .await?;
         Ok(())

@@ -1,5 +1,6 @@
 //! The `tessera` binary as operators use it: `tessera server` with a config
-//! file, its start-up banner, `tessera admin key ...`, and a clean stop on
+//! file, its start-up banner, `tessera admin key ...`, `tessera admin
+//! topic ...`, and a clean stop on
 //! SIGTERM.
 
 #![allow(clippy::unwrap_used)]
@@ -184,6 +185,29 @@ fn server_banner_admin_keys_and_clean_stop() {
     assert!(ok && out.starts_with("BUCKET"), "{out}{err}");
     let (ok, _, err) = admin(&s, &["bucket", "show", "nope"]);
     assert!(!ok && err.contains("no bucket named nope"), "{err}");
+
+    // Topics: create prints the ARN alone; list shows it; delete.
+    let (ok, out, err) = admin(
+        &s,
+        &[
+            "topic",
+            "create",
+            "orders",
+            "--webhook",
+            "http://127.0.0.1:9/hook",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "arn:aws:sns:us-east-1:000000000000:orders");
+    let (ok, out, _) = admin(&s, &["topic", "list"]);
+    assert!(
+        ok && out.contains("arn:aws:sns:us-east-1:000000000000:orders"),
+        "{out}"
+    );
+    let (ok, out, _) = admin(&s, &["topic", "delete", "orders"]);
+    assert!(ok && out.contains("orders"), "{out}");
+    let (ok, _, err) = admin(&s, &["topic", "delete", "orders"]);
+    assert!(!ok && err.contains("no topic named orders"), "{err}");
 
     // Without root credentials the CLI says what it needs.
     let out = Command::new(BIN)

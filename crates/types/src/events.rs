@@ -16,6 +16,32 @@ pub struct Topic {
     pub created: UnixMillis,
 }
 
+/// Whether `name` is a valid topic name: 1 to 256 of `[A-Za-z0-9_-]`.
+pub fn valid_topic_name(name: &str) -> bool {
+    (1..=256).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The ARN of topic `name` in `region`: `arn:aws:sns:REGION:000000000000:NAME`.
+pub fn topic_arn(region: &str, name: &str) -> String {
+    format!("arn:aws:sns:{region}:000000000000:{name}")
+}
+
+/// The topic name of an ARN of the form `arn:aws:sns:REGION:ACCOUNT:NAME`
+/// (non-empty region and account, a valid name), or `None`.
+pub fn topic_name_from_arn(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let fixed = [parts.next()?, parts.next()?, parts.next()?];
+    let (region, account, name) = (parts.next()?, parts.next()?, parts.next()?);
+    let ok = fixed == ["arn", "aws", "sns"]
+        && !region.is_empty()
+        && !account.is_empty()
+        && valid_topic_name(name);
+    ok.then_some(name)
+}
+
 /// One rule of a bucket's notification configuration (a
 /// TopicConfiguration).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,5 +185,20 @@ mod tests {
             "s3:ObjectCreated:CompleteMultipartUpload"
         ));
         assert!(!EventName::valid_pattern("s3:ObjectCreated:Nope"));
+    }
+
+    #[test]
+    fn topic_names_and_arns() {
+        assert!(valid_topic_name("orders_v2-x"));
+        assert!(!valid_topic_name(""));
+        assert!(!valid_topic_name("a.b"));
+        assert!(!valid_topic_name(&"a".repeat(257)));
+        let arn = topic_arn("us-east-1", "orders");
+        assert_eq!(arn, "arn:aws:sns:us-east-1:000000000000:orders");
+        assert_eq!(topic_name_from_arn(&arn), Some("orders"));
+        assert_eq!(topic_name_from_arn("arn:aws:sqs:us-east-1:1:orders"), None);
+        assert_eq!(topic_name_from_arn("arn:aws:sns::1:orders"), None);
+        assert_eq!(topic_name_from_arn("arn:aws:sns:r:1:a:b"), None);
+        assert_eq!(topic_name_from_arn("orders"), None);
     }
 }

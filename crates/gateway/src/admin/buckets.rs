@@ -1,12 +1,13 @@
 //! `GET /v1/buckets` and `GET /v1/buckets/NAME`: every bucket with its
 //! owner, and one bucket's whole configuration (owner, ACL, policy, CORS,
-//! website), for operators.
+//! website, notification rules), for operators.
 
 use super::{fail, json};
 use crate::body::Body;
 use crate::Gateway;
 use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
+use tessera_types::events::NotificationConfig;
 use tessera_types::{BucketRecord, Grantee};
 
 /// A bucket as `GET /v1/buckets` lists it.
@@ -41,6 +42,9 @@ pub struct BucketInfo {
     pub cors: Option<String>,
     /// The website configuration (XML).
     pub website: Option<String>,
+    /// The notification rules.
+    #[serde(default)]
+    pub notification: Option<NotificationConfig>,
 }
 
 impl From<BucketRecord> for BucketInfo {
@@ -69,6 +73,7 @@ impl From<BucketRecord> for BucketInfo {
             region: b.region,
             cors: b.cors,
             website: b.website,
+            notification: b.notification,
         }
     }
 }

@@ -1,14 +1,18 @@
 //! The admin API, on its own address: `GET /health` (liveness), `GET /ready`
 //! (the metadata cluster answers), `GET /metrics` (Prometheus), and under
-//! `/v1` the access keys, the buckets' configuration, the cluster (metadata group, storage nodes) and the
-//! workers' status, which require a SigV4 signature by the root key. Bodies
+//! `/v1` the access keys, the buckets' configuration, the notification
+//! topics, the cluster (metadata group, storage nodes) and the workers'
+//! status, which require a SigV4 signature by the root key. Bodies
 //! are JSON.
 
 mod buckets;
 mod cluster;
+mod topics;
 
 pub use buckets::{BucketInfo, BucketSummary, GrantInfo};
 pub use cluster::{AddVoterRequest, ClusterStatus, MetaMember, StorageNodeStatus};
+pub use tessera_types::events::Topic;
+pub use topics::CreateTopicRequest;
 
 use crate::body::{self, Body};
 use crate::Gateway;
@@ -120,6 +124,9 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
         },
         (&Method::POST, ["v1", "keys"]) => create_key(&gw, incoming).await,
         (&Method::DELETE, ["v1", "keys", id]) => delete_key(&gw, id).await,
+        (&Method::GET, ["v1", "topics"]) => topics::list(&gw).await,
+        (&Method::POST, ["v1", "topics"]) => topics::create(&gw, incoming).await,
+        (&Method::DELETE, ["v1", "topics", name]) => topics::delete(&gw, name).await,
         _ => fail(StatusCode::NOT_FOUND, "no such admin endpoint"),
     }
 }

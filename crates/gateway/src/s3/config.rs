@@ -1,7 +1,9 @@
-//! Bucket configuration sub-resources: CORS (`?cors`) and website hosting
-//! (`?website`). Each document is validated, then stored as re-rendered XML
-//! in the bucket record, where the CORS checks and the website endpoint
-//! read it.
+//! Bucket configuration sub-resources: CORS (`?cors`), website hosting
+//! (`?website`) and event notifications (`?notification`). CORS and website
+//! documents are validated, then stored as re-rendered XML in the bucket
+//! record, where the CORS checks and the website endpoint read it; a
+//! notification configuration is stored as rules the metadata cluster
+//! selects events with.
 
 use super::{authorize_bucket, ReqBody};
 use crate::body;
@@ -9,7 +11,9 @@ use crate::context::ReqCtx;
 use crate::response::{self, HandlerResult};
 use crate::Gateway;
 use http::StatusCode;
-use tessera_s3_protocol::xml::{to_xml, CorsConfiguration, WebsiteConfiguration};
+use tessera_s3_protocol::xml::{
+    to_xml, CorsConfiguration, NotificationConfiguration, WebsiteConfiguration,
+};
 use tessera_s3_protocol::{S3Error, S3ErrorCode};
 use tessera_types::meta::BucketConfig;
 
@@ -90,4 +94,32 @@ pub(crate) async fn delete_bucket_website(gw: &Gateway, ctx: &ReqCtx) -> Handler
     store(gw, ctx, BucketConfig::Website(None)).await?;
     tracing::info!(bucket = ctx.bucket(), "website configuration deleted");
     Ok(response::status(StatusCode::NO_CONTENT))
+}
+
+/// Sets (or, with an empty document, clears) the bucket's notification
+/// configuration. The metadata cluster refuses a rule naming an unknown
+/// topic (`InvalidArgument`) and queues an `s3:TestEvent` for each topic.
+pub(crate) async fn put_bucket_notification(
+    gw: &Gateway,
+    ctx: &ReqCtx,
+    body: ReqBody,
+) -> HandlerResult {
+    authorize_bucket(gw, ctx).await?;
+    let doc = NotificationConfiguration::parse(&read_document(ctx, body).await?)?;
+    let rules = doc.rules.len();
+    store(gw, ctx, BucketConfig::Notification(doc.into_config())).await?;
+    tracing::info!(
+        bucket = ctx.bucket(),
+        rules,
+        "notification configuration set"
+    );
+    Ok(response::status(StatusCode::OK))
+}
+
+/// The bucket's notification configuration; an empty
+/// `<NotificationConfiguration/>` when it has none, as AWS answers.
+pub(crate) async fn get_bucket_notification(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
+    let record = authorize_bucket(gw, ctx).await?;
+    let doc = NotificationConfiguration::from(record.notification.unwrap_or_default());
+    Ok(response::xml(to_xml(&doc)))
 }

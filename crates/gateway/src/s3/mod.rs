@@ -158,6 +158,8 @@ async fn dispatch(gw: &Arc<Gateway>, ctx: &ReqCtx, body: ReqBody) -> HandlerResu
         GetBucketWebsite => config::get_bucket_website(gw, ctx).await,
         PutBucketWebsite => config::put_bucket_website(gw, ctx, body).await,
         DeleteBucketWebsite => config::delete_bucket_website(gw, ctx).await,
+        GetBucketNotificationConfiguration => config::get_bucket_notification(gw, ctx).await,
+        PutBucketNotificationConfiguration => config::put_bucket_notification(gw, ctx, body).await,
         Options => crate::cors::preflight(gw, ctx).await,
         GetBucketPolicy => policy::get_bucket_policy(gw, ctx).await,
         PutBucketPolicy => policy::put_bucket_policy(gw, ctx, body).await,

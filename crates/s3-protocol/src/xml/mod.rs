@@ -17,7 +17,8 @@
 //! Request types with extra rules have a `parse` constructor
 //! ([`CreateBucketConfiguration::parse`], [`Delete::parse`],
 //! [`CompleteMultipartUpload::parse`], [`CorsConfiguration::parse`],
-//! [`WebsiteConfiguration::parse`]): use those.
+//! [`WebsiteConfiguration::parse`],
+//! [`NotificationConfiguration::parse`]): use those.
 
 mod acl;
 mod bucket;
@@ -27,6 +28,7 @@ mod cors;
 mod delete;
 mod list;
 mod multipart;
+mod notification;
 mod versions;
 mod website;
 mod writer;
@@ -48,6 +50,7 @@ pub use multipart::{
     InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, MultipartUpload,
     Part, MAX_PARTS,
 };
+pub use notification::{NotificationConfiguration, MAX_NOTIFICATION_RULES};
 pub use versions::{ListVersionsResult, ObjectVersion};
 pub use website::{
     Condition, ErrorDocument, IndexDocument, Redirect, RedirectAllRequestsTo, RoutingRule,

@@ -46,5 +46,6 @@ mod cors;
 mod delete;
 mod list;
 mod multipart;
+mod notification;
 mod versions;
 mod website;
