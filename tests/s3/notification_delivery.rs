@@ -14,39 +14,53 @@ use tessera_types::events::{NotificationConfig, NotificationRule, Topic};
 use tessera_types::meta::BucketConfig;
 
 /// A webhook on loopback that records what it receives; it answers 500 to
-/// the first `fail_first` requests.
+/// the first `fail_first` requests, and to every request while unhealthy.
 struct Hook {
     addr: SocketAddr,
-    received: Arc<Mutex<Vec<serde_json::Value>>>,
+    state: Arc<HookState>,
+}
+
+#[derive(Default)]
+struct HookState {
+    received: Mutex<Vec<serde_json::Value>>,
+    calls: AtomicUsize,
+    fail_first: usize,
+    unhealthy: std::sync::atomic::AtomicBool,
+}
+
+impl HookState {
+    fn answer(&self, body: &[u8]) -> u16 {
+        let early = self.calls.fetch_add(1, Ordering::SeqCst) < self.fail_first;
+        if early || self.unhealthy.load(Ordering::SeqCst) {
+            return 500;
+        }
+        let message = serde_json::from_slice(body).unwrap();
+        self.received.lock().unwrap().push(message);
+        200
+    }
 }
 
 async fn hook(fail_first: usize) -> Hook {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let calls = Arc::new(AtomicUsize::new(0));
-    let store = Arc::clone(&received);
+    let state = Arc::new(HookState {
+        fail_first,
+        ..HookState::default()
+    });
+    let shared = Arc::clone(&state);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let (store, calls) = (Arc::clone(&store), Arc::clone(&calls));
+            let state = Arc::clone(&shared);
             tokio::spawn(async move {
                 let service =
                     hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                        let (store, calls) = (Arc::clone(&store), Arc::clone(&calls));
+                        let state = Arc::clone(&state);
                         async move {
                             let body = req.into_body().collect().await.unwrap().to_bytes();
-                            let status = if calls.fetch_add(1, Ordering::SeqCst) < fail_first {
-                                500
-                            } else {
-                                store
-                                    .lock()
-                                    .unwrap()
-                                    .push(serde_json::from_slice(&body).unwrap());
-                                200
-                            };
                             let mut resp =
                                 http::Response::new(http_body_util::Full::new(bytes::Bytes::new()));
-                            *resp.status_mut() = http::StatusCode::from_u16(status).unwrap();
+                            *resp.status_mut() =
+                                http::StatusCode::from_u16(state.answer(&body)).unwrap();
                             Ok::<_, std::convert::Infallible>(resp)
                         }
                     });
@@ -56,14 +70,15 @@ async fn hook(fail_first: usize) -> Hook {
             });
         }
     });
-    Hook { addr, received }
+    Hook { addr, state }
 }
 
 impl Hook {
     /// (eventName, key) of every record received so far, test events as
     /// ("TestEvent", bucket).
     fn events(&self) -> Vec<(String, String)> {
-        self.received
+        self.state
+            .received
             .lock()
             .unwrap()
             .iter()
@@ -236,6 +251,7 @@ async fn every_configured_event_arrives_in_order_per_key() {
     assert_eq!(jpg.events().len(), 2);
     // The record carries the object's size and ETag.
     let record = all
+        .state
         .received
         .lock()
         .unwrap()
@@ -272,4 +288,57 @@ async fn a_failing_webhook_gets_its_events_when_it_recovers() {
     for k in ["k0", "k1", "k2"] {
         assert!(keys.contains(&k), "{k} missing: {got:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_events_are_kept_and_replayed_by_the_operator() {
+    let (s, c) = setup("kept").await;
+    let h = hook(0).await;
+    topic(&s, "kept", &h).await;
+    s.set_bucket_config(
+        "kept",
+        BucketConfig::Notification(Some(NotificationConfig {
+            rules: vec![rule("r", "kept", &["s3:ObjectCreated:*"], None)],
+        })),
+    )
+    .await;
+    h.wait_for(1).await; // the test event
+    h.state.unhealthy.store(true, Ordering::SeqCst);
+    put(&c, "kept", "doc", "v").await;
+    // The worker tries and fails; the event is then given up on (forced
+    // here after its first failure, rather than after ten).
+    let meta = tessera_meta_client::MetaClient::new(vec![s.meta_addr.to_string()]).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let seq = loop {
+        let pending = meta.list_events(None, 10, false).await.unwrap();
+        if let Some(e) = pending.iter().find(|e| e.key == "doc" && e.attempts > 0) {
+            break e.seq;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no failed attempt: {pending:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    meta.retry_events(vec![seq], "webhook answered 500", 1)
+        .await
+        .unwrap();
+    let admin = tessera_cli::admin_client::AdminClient::new(
+        &s.admin_endpoint(),
+        &s.access_key,
+        &s.secret_key,
+    )
+    .unwrap();
+    let failed = admin.failed_events().await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].key, "doc");
+    // Kept, not retried: nothing arrives while it is failed.
+    h.state.unhealthy.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(h.events().len(), 1);
+    // Replayed, it is delivered.
+    admin.replay_events(Some("kept".into())).await.unwrap();
+    let got = h.wait_for(2).await;
+    assert_eq!(per_key_of(&got, "doc"), vec!["ObjectCreated:Put"]);
+    assert!(admin.failed_events().await.unwrap().is_empty());
 }

@@ -58,6 +58,16 @@ enum TopicCommand {
     },
     /// Delete a topic and its undelivered events.
     Delete { name: String },
+    /// Events given up on after repeated failed deliveries.
+    Failed {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deliver failed events again (one topic's, or all).
+    Replay {
+        #[arg(long)]
+        topic: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -278,6 +288,34 @@ pub async fn run_admin(args: AdminArgs) -> Result<()> {
         AdminCommand::Topic(TopicCommand::Delete { name }) => {
             client.delete_topic(&name).await?;
             println!("Deleted topic {name}");
+        }
+        AdminCommand::Topic(TopicCommand::Failed { json }) => {
+            let events = client.failed_events().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&events)?);
+            } else {
+                println!(
+                    "{:<18} {:<16} {:<40} {:<9} ERROR",
+                    "SEQUENCER", "TOPIC", "EVENT", "ATTEMPTS"
+                );
+                for e in events {
+                    println!(
+                        "{:016X}   {:<16} {:<40} {:<9} {}",
+                        e.seq,
+                        e.topic,
+                        format!("{} {}/{}", e.event.as_str(), e.bucket, e.key),
+                        e.attempts,
+                        e.failed.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        AdminCommand::Topic(TopicCommand::Replay { topic }) => {
+            client.replay_events(topic.clone()).await?;
+            match topic {
+                Some(t) => println!("Failed events of topic {t} will be delivered again"),
+                None => println!("Failed events will be delivered again"),
+            }
         }
         AdminCommand::Key(KeyCommand::Delete { access_key }) => {
             client.delete_key(&access_key).await?;

@@ -194,6 +194,19 @@ impl AdminClient {
     }
 
     /// Removes a topic and its undelivered events.
+    /// Events given up on after repeated failed deliveries.
+    pub async fn failed_events(&self) -> Result<Vec<tessera_types::events::OutboxEvent>> {
+        self.get_json("/v1/events/failed").await
+    }
+
+    /// Makes failed events (of one topic, or all) deliverable again.
+    pub async fn replay_events(&self, topic: Option<String>) -> Result<()> {
+        let body = serde_json::to_vec(&tessera_gateway::admin::ReplayRequest { topic })?;
+        self.request(http::Method::POST, "/v1/events/replay", body)
+            .await?;
+        Ok(())
+    }
+
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
         let path = format!("/v1/topics/{name}");
         self.request(http::Method::DELETE, &path, Vec::new())

@@ -12,7 +12,7 @@ mod topics;
 pub use buckets::{BucketInfo, BucketSummary, GrantInfo};
 pub use cluster::{AddVoterRequest, ClusterStatus, MetaMember, StorageNodeStatus};
 pub use tessera_types::events::Topic;
-pub use topics::CreateTopicRequest;
+pub use topics::{CreateTopicRequest, ReplayRequest};
 
 use crate::body::{self, Body};
 use crate::Gateway;
@@ -127,6 +127,8 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
         (&Method::GET, ["v1", "topics"]) => topics::list(&gw).await,
         (&Method::POST, ["v1", "topics"]) => topics::create(&gw, incoming).await,
         (&Method::DELETE, ["v1", "topics", name]) => topics::delete(&gw, name).await,
+        (&Method::GET, ["v1", "events", "failed"]) => topics::failed_events(&gw).await,
+        (&Method::POST, ["v1", "events", "replay"]) => topics::replay(&gw, incoming).await,
         _ => fail(StatusCode::NOT_FOUND, "no such admin endpoint"),
     }
 }

@@ -91,6 +91,37 @@ pub(crate) async fn delete(gw: &Gateway, name: &str) -> Response<Body> {
     }
 }
 
+/// `GET /v1/events/failed`: events given up on after repeated failed
+/// deliveries, oldest first (at most 1,000).
+pub(crate) async fn failed_events(gw: &Gateway) -> Response<Body> {
+    match gw.engine.meta().list_events(None, 1000, true).await {
+        Ok(events) => json(StatusCode::OK, &events),
+        Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+/// `POST /v1/events/replay` body: replay one topic's failed events, or all.
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+pub struct ReplayRequest {
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+/// `POST /v1/events/replay`: failed events become deliverable again.
+pub(crate) async fn replay(gw: &Gateway, incoming: Incoming) -> Response<Body> {
+    let req: ReplayRequest = match read_json(incoming).await {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    match gw.engine.meta().replay_events(req.topic.clone()).await {
+        Ok(()) => {
+            tracing::info!(topic = ?req.topic, "failed events replayed");
+            json(StatusCode::OK, &serde_json::json!({"replayed": true}))
+        }
+        Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::valid_webhook;
