@@ -5,54 +5,14 @@
 use crate::{
     create_bucket, eventually, fully_redundant, get, node_ids, put, verify_all, Written, SIZES,
 };
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use std::time::Duration;
 use tessera_test_harness::{data, shard_paths, Cluster, ClusterSpec};
 
 /// Writes a multipart object of two parts (5 MiB and 1 MiB) through `c`.
 async fn put_multipart(c: &aws_sdk_s3::Client, bucket: &str, key: &str, seed: u64) -> Vec<u8> {
     let body = data(6 * 1024 * 1024, seed);
-    let up = c
-        .create_multipart_upload()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    let id = up.upload_id().unwrap();
-    let mut parts = Vec::new();
-    for (n, chunk) in body.chunks(5 * 1024 * 1024).enumerate() {
-        let number = n as i32 + 1;
-        let p = c
-            .upload_part()
-            .bucket(bucket)
-            .key(key)
-            .upload_id(id)
-            .part_number(number)
-            .body(ByteStream::from(chunk.to_vec()))
-            .send()
-            .await
-            .unwrap();
-        parts.push(
-            CompletedPart::builder()
-                .part_number(number)
-                .e_tag(p.e_tag().unwrap())
-                .build(),
-        );
-    }
-    c.complete_multipart_upload()
-        .bucket(bucket)
-        .key(key)
-        .upload_id(id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let parts: Vec<&[u8]> = body.chunks(5 * 1024 * 1024).collect();
+    tessera_test_harness::put_multipart(c, bucket, key, &parts).await;
     body
 }
 

@@ -131,23 +131,8 @@ async fn create_bucket_copy_and_multipart_take_acls() {
         .send()
         .await
         .unwrap();
-    c.complete_multipart_upload()
-        .bucket("acl")
-        .key("mp")
-        .upload_id(id)
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .parts(
-                    aws_sdk_s3::types::CompletedPart::builder()
-                        .part_number(1)
-                        .e_tag(part.e_tag().unwrap())
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    tessera_test_harness::complete_upload(&c, "acl", "mp", id, &[part.e_tag().unwrap().into()])
+        .await;
     let r = s.raw().send("GET", "/acl/mp", &[], "").await;
     assert_eq!((r.status, r.text()), (200, "parts".to_string()));
 }

@@ -3,7 +3,6 @@
 //! keys, and a failing webhook gets the events once it recovers.
 
 use crate::{put, setup};
-use aws_sdk_s3::primitives::ByteStream;
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -176,41 +175,7 @@ async fn every_configured_event_arrives_in_order_per_key() {
         .send()
         .await
         .unwrap();
-    let up = c
-        .create_multipart_upload()
-        .bucket("events")
-        .key("mp")
-        .send()
-        .await
-        .unwrap();
-    let id = up.upload_id().unwrap();
-    let part = c
-        .upload_part()
-        .bucket("events")
-        .key("mp")
-        .upload_id(id)
-        .part_number(1)
-        .body(ByteStream::from_static(b"part"))
-        .send()
-        .await
-        .unwrap();
-    c.complete_multipart_upload()
-        .bucket("events")
-        .key("mp")
-        .upload_id(id)
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .parts(
-                    aws_sdk_s3::types::CompletedPart::builder()
-                        .part_number(1)
-                        .e_tag(part.e_tag().unwrap())
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    tessera_test_harness::put_multipart(&c, "events", "mp", &[b"part"]).await;
     c.delete_object()
         .bucket("events")
         .key("a")

@@ -5,7 +5,6 @@
 use crate::nodes::{break_node, wait_for_counts, wait_for_status};
 use crate::{data, get, put};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use serde_json::json;
 use tessera_test_harness::{test_config, TestServer};
 
@@ -85,23 +84,8 @@ async fn degraded_part_is_repaired_before_the_upload_completes() {
     wait_for_counts(&s, &[2, 2, 2]).await;
     wait_for_status(&s, "/repair_queue_length", json!(0)).await;
 
-    c.complete_multipart_upload()
-        .bucket("rqpart")
-        .key("big")
-        .upload_id(id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .parts(
-                    CompletedPart::builder()
-                        .part_number(1)
-                        .e_tag(part.e_tag().unwrap())
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    tessera_test_harness::complete_upload(&c, "rqpart", "big", id, &[part.e_tag().unwrap().into()])
+        .await;
     assert_eq!(get(&c, "rqpart", "big").await, body);
     // The object records the rebuilt shards: node 3's shards stand in for
     // those of a failing node 1.

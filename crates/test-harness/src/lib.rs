@@ -65,6 +65,68 @@ pub fn shard_paths(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Completes the multipart upload `upload_id` of `bucket/key` with its
+/// parts' ETags, numbered from 1.
+pub async fn complete_upload(
+    c: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    etags: &[String],
+) {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let parts = etags
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            CompletedPart::builder()
+                .part_number(i as i32 + 1)
+                .e_tag(e)
+                .build()
+        })
+        .collect();
+    c.complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete multipart upload");
+}
+
+/// Writes `bucket/key` as a multipart upload of `parts` (every part but the
+/// last at least 5 MiB), with default settings.
+pub async fn put_multipart(c: &aws_sdk_s3::Client, bucket: &str, key: &str, parts: &[&[u8]]) {
+    let up = c
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .expect("create multipart upload");
+    let id = up.upload_id().expect("upload id").to_string();
+    let mut etags = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let p = c
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&id)
+            .part_number(i as i32 + 1)
+            .body(aws_sdk_s3::primitives::ByteStream::from(part.to_vec()))
+            .send()
+            .await
+            .expect("upload part");
+        etags.push(p.e_tag().expect("etag").to_string());
+    }
+    complete_upload(c, bucket, key, &id, &etags).await;
+}
+
 /// Deterministic pseudo-random bytes.
 pub fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed
