@@ -350,12 +350,15 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         }
     })
     .await;
-    // The blocks written without storage2 are rebuilt on it (from the
-    // repair queue) before another node is lost: a 2+1 block with a missing
-    // shard survives no further loss.
+    // The blocks written without storage2 are rebuilt on it before another
+    // node is lost: a 2+1 block with a missing shard survives no further
+    // loss. Wait for a full repair pass that started after storage2 was back
+    // and found nothing short.
+    let back = tessera_types::now_millis();
     eventually(Duration::from_secs(60), || async {
         let r = admin_json(admin_ports[0], &["repair", "status", "--json"]);
-        if r["repair_queue_length"] == 0 {
+        let fresh = r["repair"]["finished_at"].as_i64().unwrap_or(0) > back + 1000;
+        if fresh && r["blocks_below_full_redundancy"] == 0 {
             Ok(())
         } else {
             Err(r)
