@@ -76,6 +76,7 @@ s3_error_codes! {
     NoSuchCORSConfiguration => S::NOT_FOUND, "The CORS configuration does not exist";
     NoSuchKey => S::NOT_FOUND, "The specified key does not exist.";
     NoSuchUpload => S::NOT_FOUND, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.";
+    ReplicationConfigurationNotFoundError => S::NOT_FOUND, "The replication configuration was not found.";
     NoSuchWebsiteConfiguration => S::NOT_FOUND, "The specified bucket does not have a website configuration";
     NoSuchLifecycleConfiguration => S::NOT_FOUND, "The lifecycle configuration does not exist";
     NoSuchTagSet => S::NOT_FOUND, "The TagSet does not exist";

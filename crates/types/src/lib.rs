@@ -14,6 +14,7 @@ pub mod ids;
 pub mod meta;
 pub mod object;
 pub mod records;
+pub mod replication;
 
 pub use acl::{Acl, CannedAcl, Grant, Grantee, Permission};
 pub use blocks::{BlockOwner, OwnedBlock};

@@ -193,6 +193,7 @@ pub enum Command {
 /// A bucket configuration sub-resource and its new value (`None`: delete).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BucketConfig {
+    Replication(Option<crate::replication::ReplicationConfig>),
     /// Setting a configuration queues an `s3:TestEvent` to each of its
     /// topics; every topic must exist (`NoSuchTopic`).
     Notification(Option<NotificationConfig>),

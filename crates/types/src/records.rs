@@ -31,6 +31,9 @@ pub struct BucketRecord {
     /// Which events go to which topics.
     #[serde(default)]
     pub notification: Option<crate::events::NotificationConfig>,
+    /// Which objects are copied to which buckets.
+    #[serde(default)]
+    pub replication: Option<crate::replication::ReplicationConfig>,
 }
 
 impl BucketRecord {
@@ -46,6 +49,7 @@ impl BucketRecord {
             cors: None,
             website: None,
             notification: None,
+            replication: None,
         }
     }
 }

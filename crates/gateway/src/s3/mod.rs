@@ -152,6 +152,15 @@ async fn dispatch(gw: &Arc<Gateway>, ctx: &ReqCtx, body: ReqBody) -> HandlerResu
         CompleteMultipartUpload => multipart::complete_multipart_upload(gw, ctx, body).await,
         AbortMultipartUpload => multipart::abort_multipart_upload(gw, ctx).await,
         ListParts => multipart::list_parts(gw, ctx).await,
+        // Not stored until objects are actually replicated: a configuration
+        // that copies nothing would mislead.
+        GetBucketReplication | PutBucketReplication | DeleteBucketReplication => {
+            Err(S3Error::with_message(
+                S3ErrorCode::NotImplemented,
+                "Bucket replication is not available yet.",
+            )
+            .into())
+        }
         GetBucketCors => config::get_bucket_cors(gw, ctx).await,
         PutBucketCors => config::put_bucket_cors(gw, ctx, body).await,
         DeleteBucketCors => config::delete_bucket_cors(gw, ctx).await,
@@ -168,11 +177,6 @@ async fn dispatch(gw: &Arc<Gateway>, ctx: &ReqCtx, body: ReqBody) -> HandlerResu
         PutBucketAcl => acl::put_bucket_acl(gw, ctx, body).await,
         GetObjectAcl => acl::get_object_acl(gw, ctx).await,
         PutObjectAcl => acl::put_object_acl(gw, ctx, body).await,
-        other => Err(S3Error::with_message(
-            S3ErrorCode::NotImplemented,
-            format!("{} is not implemented yet.", other.name()),
-        )
-        .into()),
     }
 }
 

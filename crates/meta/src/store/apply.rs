@@ -167,6 +167,7 @@ fn set_bucket_config(tx: &mut Tx<'_>, name: &str, config: &BucketConfig) -> Step
             }
             bucket.notification = n;
         }
+        BucketConfig::Replication(r) => bucket.replication = r,
         BucketConfig::Acl(acl) => bucket.acl = acl,
         BucketConfig::Policy(p) => bucket.policy = p,
         BucketConfig::Cors(c) => bucket.cors = c,

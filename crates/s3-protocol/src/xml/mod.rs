@@ -29,6 +29,7 @@ mod delete;
 mod list;
 mod multipart;
 mod notification;
+mod replication;
 mod versions;
 mod website;
 mod writer;
@@ -51,6 +52,7 @@ pub use multipart::{
     Part, MAX_PARTS,
 };
 pub use notification::{NotificationConfiguration, MAX_NOTIFICATION_RULES};
+pub use replication::{ReplicationConfiguration, MAX_REPLICATION_RULES};
 pub use versions::{ListVersionsResult, ObjectVersion};
 pub use website::{
     Condition, ErrorDocument, IndexDocument, Redirect, RedirectAllRequestsTo, RoutingRule,
