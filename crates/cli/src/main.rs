@@ -35,6 +35,9 @@ enum Command {
     Storage(StorageArgs),
     /// Run a stateless S3 gateway of a cluster (and, with --workers, the workers).
     Gateway(GatewayArgs),
+    /// Run the background workers of a cluster (GC and the orphan sweep,
+    /// repair, scrub, notification delivery) without serving S3.
+    Worker(WorkerArgs),
     /// Administer a running Tessera through its admin API.
     Admin(AdminArgs),
 }
@@ -145,6 +148,15 @@ struct StorageArgs {
 }
 
 #[derive(Args)]
+struct WorkerArgs {
+    #[arg(long, env = "TESSERA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Metadata node addresses, HOST:PORT (repeat, or comma-separate).
+    #[arg(long = "meta", env = "TESSERA_META_ENDPOINTS", value_delimiter = ',')]
+    meta: Vec<String>,
+}
+
+#[derive(Args)]
 struct GatewayArgs {
     #[arg(long, env = "TESSERA_CONFIG")]
     config: Option<PathBuf>,
@@ -170,6 +182,7 @@ fn main() -> Result<()> {
             Command::Meta(args) => run_meta(args).await,
             Command::Storage(args) => run_storage(args).await,
             Command::Gateway(args) => run_gateway(args).await,
+            Command::Worker(args) => run_worker(args).await,
             Command::Admin(args) => run_admin(args).await,
         }
     })
@@ -361,6 +374,26 @@ async fn run_gateway(args: GatewayArgs) -> Result<()> {
     println!(
         "Tessera gateway: S3 on http://{}, admin on http://{}, website on http://{}",
         addrs.s3, addrs.admin, addrs.website
+    );
+    stop_on_signal(trigger, tasks).await;
+    Ok(())
+}
+
+async fn run_worker(args: WorkerArgs) -> Result<()> {
+    let mut cfg = load_config(&args.config)?;
+    if !args.meta.is_empty() {
+        cfg.meta_endpoints = args.meta;
+    }
+    cfg.validate()?;
+    tessera_util::logging::init(&cfg.log_level);
+    let meta = meta_client(&cfg)?;
+    let (trigger, stop) = tessera_util::shutdown::channel();
+    let mut tasks = Vec::new();
+    let engine = roles::start_engine(&cfg, meta, &Transport::tcp(), &stop, &mut tasks).await?;
+    let _workers = roles::start_workers(&cfg, engine, &stop, &mut tasks);
+    println!(
+        "Tessera worker: GC, repair, scrub and notification delivery for the cluster at {}",
+        cfg.meta_endpoints.join(",")
     );
     stop_on_signal(trigger, tasks).await;
     Ok(())

@@ -157,17 +157,15 @@ pub struct GatewayAddrs {
     pub website: SocketAddr,
 }
 
-/// A gateway (S3 and admin APIs, website endpoint), and with `workers` the
-/// background workers.
-pub async fn start_gateway(
+/// The engine of a gateway or worker process: storage clients through
+/// `transport`, and the cluster map loaded and kept fresh until `stop`.
+pub async fn start_engine(
     cfg: &Config,
     meta: MetaClient,
-    root: RootCredentials,
-    workers: bool,
     transport: &Transport,
     stop: &Shutdown,
     tasks: &mut Vec<JoinHandle<()>>,
-) -> Result<GatewayAddrs> {
+) -> Result<Arc<Engine>> {
     let engine = Engine::new(
         meta,
         StoragePool::new().with_transport(transport.clone()),
@@ -179,6 +177,57 @@ pub async fn start_gateway(
         .context("loading the cluster map")?;
     let refresh = Duration::from_secs(cfg.storage.heartbeat_secs.clamp(1, 5));
     tasks.push(engine.spawn_node_refresher(refresh, stop.clone()));
+    Ok(engine)
+}
+
+/// The background workers (GC and the orphan sweep, repair, scrub,
+/// notification delivery), running until `stop`; what the admin API
+/// reports of them.
+pub fn start_workers(
+    cfg: &Config,
+    engine: Arc<Engine>,
+    stop: &Shutdown,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Arc<dyn tessera_gateway::WorkerStatus> {
+    let w = &cfg.worker;
+    let secs = |s: u64| Duration::from_secs(s.max(1));
+    let gc = GcWorker::new(
+        Arc::clone(&engine),
+        secs(w.gc_interval_secs),
+        secs(w.orphan_sweep_interval_secs),
+        Duration::from_secs(w.orphan_grace_secs),
+    );
+    tasks.push(tokio::spawn(Arc::clone(&gc).run(stop.clone())));
+    let repair = RepairWorker::new(
+        Arc::clone(&engine),
+        secs(w.repair_interval_secs),
+        secs(w.repair_queue_interval_secs),
+    );
+    tasks.push(tokio::spawn(Arc::clone(&repair).run(stop.clone())));
+    let notify = NotifyWorker::new(Arc::clone(&engine), &cfg.region, NOTIFY_IDLE);
+    tasks.push(tokio::spawn(Arc::clone(&notify).run(stop.clone())));
+    let scrub = ScrubWorker::new(engine, secs(w.scrub_interval_secs));
+    tasks.push(tokio::spawn(Arc::clone(&scrub).run(stop.clone())));
+    Arc::new(Workers {
+        repair,
+        scrub,
+        gc,
+        notify,
+    })
+}
+
+/// A gateway (S3 and admin APIs, website endpoint), and with `workers` the
+/// background workers.
+pub async fn start_gateway(
+    cfg: &Config,
+    meta: MetaClient,
+    root: RootCredentials,
+    workers: bool,
+    transport: &Transport,
+    stop: &Shutdown,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<GatewayAddrs> {
+    let engine = start_engine(cfg, meta, transport, stop, tasks).await?;
     let gateway = Gateway::new(
         Arc::clone(&engine),
         root,
@@ -226,31 +275,7 @@ pub async fn start_gateway(
         }));
     }
     if workers {
-        let w = &cfg.worker;
-        let secs = |s: u64| Duration::from_secs(s.max(1));
-        let gc = GcWorker::new(
-            Arc::clone(&engine),
-            secs(w.gc_interval_secs),
-            secs(w.orphan_sweep_interval_secs),
-            Duration::from_secs(w.orphan_grace_secs),
-        );
-        tasks.push(tokio::spawn(Arc::clone(&gc).run(stop.clone())));
-        let repair = RepairWorker::new(
-            Arc::clone(&engine),
-            secs(w.repair_interval_secs),
-            secs(w.repair_queue_interval_secs),
-        );
-        tasks.push(tokio::spawn(Arc::clone(&repair).run(stop.clone())));
-        let notify = NotifyWorker::new(Arc::clone(&engine), &cfg.region, NOTIFY_IDLE);
-        tasks.push(tokio::spawn(Arc::clone(&notify).run(stop.clone())));
-        let scrub = ScrubWorker::new(engine, secs(w.scrub_interval_secs));
-        tasks.push(tokio::spawn(Arc::clone(&scrub).run(stop.clone())));
-        gateway_ref.set_workers(Arc::new(Workers {
-            repair,
-            scrub,
-            gc,
-            notify,
-        }));
+        gateway_ref.set_workers(start_workers(cfg, engine, stop, tasks));
     }
     Ok(addrs)
 }

@@ -238,6 +238,24 @@ async fn separate_processes_survive_meta_and_storage_loss() {
         gw_ports.push(s3);
         admin_ports.push(admin);
     }
+    // A separate worker process joins the cluster (it announces itself once
+    // it has loaded the cluster map), and leaves again.
+    let worker = procs.spawn(
+        "worker1",
+        &[
+            "worker".to_string(),
+            "--config".into(),
+            config.clone(),
+            "--meta".into(),
+            meta_list.clone(),
+        ],
+        d,
+    );
+    let banner = worker
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the worker's banner");
+    assert!(banner.starts_with("Tessera worker:"), "{banner}");
+    procs.kill("worker1");
     // Ready: each gateway sees the three storage nodes in the cluster map.
     for port in admin_ports.iter().copied() {
         eventually(Duration::from_secs(60), || async move {
