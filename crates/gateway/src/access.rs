@@ -69,19 +69,15 @@ impl RequestEnv {
     }
 }
 
-/// One authorization question.
-pub(crate) struct Access<'a> {
+/// Decides what one request may do in one bucket. The bucket's policy is
+/// parsed, and the request's condition keys gathered, once: a
+/// multi-object delete asks for every key.
+pub(crate) struct Judge<'a> {
     /// `None`: an anonymous request.
-    pub principal: Option<&'a Principal>,
-    /// The IAM action, e.g. `s3:GetObject`.
-    pub action: &'static str,
-    pub bucket: &'a BucketRecord,
-    /// The object's key, for object actions.
-    pub key: Option<&'a str>,
-    /// The object's current record, when the action is on an existing
-    /// object (its owner and ACL count).
-    pub object: Option<&'a ObjectRecord>,
-    pub env: &'a RequestEnv,
+    principal: Option<&'a Principal>,
+    bucket: &'a BucketRecord,
+    policy: Option<tessera_policy::Policy>,
+    context: tessera_policy::Context,
 }
 
 /// The ACL permission an action needs, and whether it is checked against
@@ -104,7 +100,25 @@ fn acl_permission(action: &str) -> Option<(Permission, bool)> {
     })
 }
 
-impl Access<'_> {
+/// Whether the object's own ACL (and owner) may decide `action`.
+pub(crate) fn uses_object_acl(action: &str) -> bool {
+    acl_permission(action).is_some_and(|(_, on_object)| on_object)
+}
+
+impl<'a> Judge<'a> {
+    pub(crate) fn new(
+        principal: Option<&'a Principal>,
+        bucket: &'a BucketRecord,
+        env: &RequestEnv,
+    ) -> Judge<'a> {
+        Judge {
+            principal,
+            bucket,
+            policy: crate::policy::parse(bucket),
+            context: crate::policy::context(principal, env),
+        }
+    }
+
     fn who(&self) -> Option<&str> {
         self.principal.map(|p| p.access_key_id.as_str())
     }
@@ -113,13 +127,13 @@ impl Access<'_> {
         self.principal.is_some_and(|p| p.is_root)
     }
 
-    /// Whether an ACL grant (or object ownership) allows the action.
-    fn acl_allows(&self) -> bool {
-        let Some((permission, on_object)) = acl_permission(self.action) else {
+    /// Whether an ACL grant (or object ownership) allows `action`.
+    fn acl_allows(&self, action: &str, object: Option<&ObjectRecord>) -> bool {
+        let Some((permission, on_object)) = acl_permission(action) else {
             return false;
         };
         if on_object {
-            let Some(object) = self.object else {
+            let Some(object) = object else {
                 return false;
             };
             self.who() == Some(object.owner.as_str()) || object.acl.allows(self.who(), permission)
@@ -128,17 +142,26 @@ impl Access<'_> {
         }
     }
 
-    /// Whether the object's own ACL (and owner) may decide this action.
-    pub(crate) fn uses_object_acl(&self) -> bool {
-        acl_permission(self.action).is_some_and(|(_, on_object)| on_object)
-    }
-
-    /// The decision.
-    pub(crate) fn allowed(&self) -> bool {
-        let policy = crate::policy::evaluate(self);
+    /// Whether the principal may do `action` on the bucket (on `key`, for
+    /// object actions); `object` is the key's current record, when the
+    /// action is on an existing object (its owner and ACL count).
+    pub(crate) fn allows(
+        &self,
+        action: &'static str,
+        key: Option<&str>,
+        object: Option<&ObjectRecord>,
+    ) -> bool {
         use tessera_policy::Decision;
+        let policy = crate::policy::evaluate(
+            self.policy.as_ref(),
+            &self.context,
+            self.principal,
+            self.bucket,
+            action,
+            key,
+        );
         let manages_policy = matches!(
-            self.action,
+            action,
             "s3:GetBucketPolicy" | "s3:PutBucketPolicy" | "s3:DeleteBucketPolicy"
         );
         if policy == Decision::Deny && !(self.is_root() && manages_policy) {
@@ -147,6 +170,6 @@ impl Access<'_> {
         if self.is_root() || self.who() == Some(self.bucket.owner.as_str()) {
             return true;
         }
-        policy == Decision::Allow || self.acl_allows()
+        policy == Decision::Allow || self.acl_allows(action, object)
     }
 }

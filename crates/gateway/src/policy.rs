@@ -2,13 +2,14 @@
 //! of it (principal, action, resource ARN, condition keys) and evaluates
 //! the bucket's policy document.
 
-use crate::access::Access;
+use crate::access::RequestEnv;
+use crate::context::Principal;
 use tessera_policy::{Context, Decision, Policy, Request};
+use tessera_types::BucketRecord;
 
 /// The condition keys Tessera provides.
-fn context(a: &Access<'_>) -> Context {
+pub(crate) fn context(principal: Option<&Principal>, env: &RequestEnv) -> Context {
     let mut c = Context::new();
-    let env = a.env;
     if let Some(ip) = env.source_ip {
         c.set("aws:SourceIp", ip.to_string());
     }
@@ -19,7 +20,7 @@ fn context(a: &Access<'_>) -> Context {
         c.set("aws:Referer", r.clone());
     }
     c.set("aws:SecureTransport", env.secure_transport.to_string());
-    if let Some(p) = a.principal {
+    if let Some(p) = principal {
         c.set("aws:username", p.access_key_id.clone());
     }
     for (name, key) in [
@@ -46,27 +47,38 @@ fn context(a: &Access<'_>) -> Context {
     c
 }
 
-/// What the bucket policy decides (`NotApplicable` without a policy). A
-/// stored policy that no longer parses denies nothing and allows nothing.
-pub(crate) fn evaluate(a: &Access<'_>) -> Decision {
-    let Some(doc) = &a.bucket.policy else {
+/// The bucket's policy, parsed. A stored policy that no longer parses
+/// (logged) denies nothing and allows nothing.
+pub(crate) fn parse(bucket: &BucketRecord) -> Option<Policy> {
+    let doc = bucket.policy.as_ref()?;
+    Policy::parse(doc, &bucket.name)
+        .map_err(|e| {
+            tracing::warn!(bucket = %bucket.name, error = %e, "stored bucket policy does not parse");
+        })
+        .ok()
+}
+
+/// What `policy` decides of `principal` doing `action` on `bucket` (on
+/// `key`, for object actions): `NotApplicable` without a policy.
+pub(crate) fn evaluate(
+    policy: Option<&Policy>,
+    context: &Context,
+    principal: Option<&Principal>,
+    bucket: &BucketRecord,
+    action: &str,
+    key: Option<&str>,
+) -> Decision {
+    let Some(policy) = policy else {
         return Decision::NotApplicable;
     };
-    let policy = match Policy::parse(doc, &a.bucket.name) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::warn!(bucket = %a.bucket.name, error = %e, "stored bucket policy does not parse");
-            return Decision::NotApplicable;
-        }
-    };
-    let resource = match a.key {
-        Some(k) => format!("arn:aws:s3:::{}/{}", a.bucket.name, k),
-        None => format!("arn:aws:s3:::{}", a.bucket.name),
+    let resource = match key {
+        Some(k) => format!("arn:aws:s3:::{}/{}", bucket.name, k),
+        None => format!("arn:aws:s3:::{}", bucket.name),
     };
     policy.evaluate(&Request {
-        principal: a.principal.map(|p| p.access_key_id.as_str()),
-        action: a.action,
+        principal: principal.map(|p| p.access_key_id.as_str()),
+        action,
         resource: &resource,
-        context: &context(a),
+        context,
     })
 }

@@ -26,6 +26,7 @@ pub(crate) async fn delete_object(gw: &Gateway, ctx: &ReqCtx) -> HandlerResult {
 pub(crate) async fn delete_objects(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> HandlerResult {
     // Permission is judged per key, as for DeleteObject.
     let bucket = super::load_bucket(gw, ctx.bucket()).await?;
+    let judge = super::judge(ctx, &bucket);
     ctx.remember_bucket(&bucket);
     let doc = body::read_small(
         body.incoming,
@@ -41,7 +42,7 @@ pub(crate) async fn delete_objects(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) ->
     let mut valid = Vec::with_capacity(req.objects.len());
     for o in req.objects {
         match validate_object_key(&o.key) {
-            Ok(()) if !super::may(ctx, &bucket, "s3:DeleteObject", Some(&o.key)) => {
+            Ok(()) if !judge.allows("s3:DeleteObject", Some(&o.key), None) => {
                 result.errors.push(xml::DeleteError {
                     key: o.key,
                     version_id: o.version_id,

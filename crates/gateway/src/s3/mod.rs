@@ -12,7 +12,7 @@ mod multipart;
 mod policy;
 mod put;
 
-use crate::access::{Access, RequestEnv};
+use crate::access::{uses_object_acl, Judge, RequestEnv};
 use crate::body::Body;
 use crate::context::{new_request_id, Principal, ReqCtx};
 use crate::response::{self, ApiError, HandlerResult};
@@ -198,16 +198,16 @@ pub(crate) fn may(
     action: &'static str,
     key: Option<&str>,
 ) -> bool {
-    let env = RequestEnv::from_parts(&ctx.parts);
-    Access {
-        principal: ctx.signed_principal(),
-        action,
-        bucket: record,
-        key,
-        object: None,
-        env: &env,
-    }
-    .allowed()
+    judge(ctx, record).allows(action, key, None)
+}
+
+/// The judge of the request's questions about `record`.
+pub(crate) fn judge<'a>(ctx: &'a ReqCtx, record: &'a BucketRecord) -> Judge<'a> {
+    Judge::new(
+        ctx.signed_principal(),
+        record,
+        &RequestEnv::from_parts(&ctx.parts),
+    )
 }
 
 /// Loads `bucket` and checks that the request's principal may do `action`
@@ -223,25 +223,15 @@ pub(crate) async fn authorize(
 ) -> Result<BucketRecord, ApiError> {
     let record = load_bucket(gw, bucket).await?;
     ctx.remember_bucket(&record);
-    let env = RequestEnv::from_parts(&ctx.parts);
-    let mut access = Access {
-        principal: ctx.signed_principal(),
-        action,
-        bucket: &record,
-        key,
-        object: None,
-        env: &env,
-    };
-    if access.allowed() {
-        return Ok(record);
-    }
-    if let (true, Some(k)) = (access.uses_object_acl(), key) {
+    let judge = judge(ctx, &record);
+    let mut allowed = judge.allows(action, key, None);
+    if let (false, true, Some(k)) = (allowed, uses_object_acl(action), key) {
         if let Some(object) = gw.engine.meta().get_object(bucket, k).await? {
-            access.object = Some(&object);
-            if access.allowed() {
-                return Ok(record);
-            }
+            allowed = judge.allows(action, key, Some(&object));
         }
+    }
+    if allowed {
+        return Ok(record);
     }
     tracing::debug!(bucket, key, action, "access denied");
     Err(S3Error::new(S3ErrorCode::AccessDenied).into())

@@ -16,7 +16,7 @@ mod page;
 mod routing;
 mod target;
 
-use crate::access::{Access, RequestEnv};
+use crate::access::{Judge, RequestEnv};
 use crate::body::Body;
 use crate::context::new_request_id;
 use crate::response::{self, HttpResponse};
@@ -128,15 +128,7 @@ impl Req<'_> {
     /// Whether an anonymous client may read `key` (`object`: its record,
     /// whose ACL counts; `None`: judged by the bucket policy alone).
     fn readable(&self, record: &BucketRecord, key: &str, object: Option<&ObjectRecord>) -> bool {
-        Access {
-            principal: None,
-            action: "s3:GetObject",
-            bucket: record,
-            key: Some(key),
-            object,
-            env: &self.env,
-        }
-        .allowed()
+        Judge::new(None, record, &self.env).allows("s3:GetObject", Some(key), object)
     }
 
     async fn lookup(&self, key: &str) -> Result<Option<ObjectRecord>, S3Error> {
@@ -210,16 +202,9 @@ impl Req<'_> {
     /// bucket, 403 to any other (so a public site whose policy grants only
     /// `s3:GetObject` answers missing pages with 403, as S3 does).
     fn missing(&self, record: &BucketRecord, key: &str) -> S3Error {
-        let may_list = Access {
-            principal: None,
-            action: "s3:ListBucket",
-            bucket: record,
-            key: None,
-            object: None,
-            env: &self.env,
-        }
-        .allowed();
-        if may_list && self.readable(record, key, None) {
+        let judge = Judge::new(None, record, &self.env);
+        let may_list = judge.allows("s3:ListBucket", None, None);
+        if may_list && judge.allows("s3:GetObject", Some(key), None) {
             no_such_key(key)
         } else {
             S3Error::new(S3ErrorCode::AccessDenied)
