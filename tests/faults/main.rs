@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod meta;
+mod replication;
 mod storage;
 
 use aws_sdk_s3::primitives::ByteStream;

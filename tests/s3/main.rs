@@ -26,6 +26,7 @@ mod objects;
 mod orphans;
 mod policy;
 mod repair;
+mod replication;
 mod restart;
 mod scrub;
 mod versions;

@@ -275,7 +275,7 @@ async fn failed_events_are_kept_and_replayed_by_the_operator() {
     let meta = tessera_meta_client::MetaClient::new(vec![s.meta_addr.to_string()]).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let seq = loop {
-        let pending = meta.list_events(None, 10, false).await.unwrap();
+        let pending = meta.list_events(None, 10, false, None, None).await.unwrap();
         if let Some(e) = pending.iter().find(|e| e.key == "doc" && e.attempts > 0) {
             break e.seq;
         }

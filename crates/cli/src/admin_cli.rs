@@ -1,6 +1,7 @@
 //! `tessera admin`: the admin API from the command line (part of the
 //! binary, not of the library).
 
+use crate::admin_replication::{self, RemoteCommand, ReplicationCommand};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use tessera_cli::admin_client::{AdminClient, ENV_ENDPOINT};
@@ -39,6 +40,12 @@ enum AdminCommand {
     /// Notification topics: webhooks that bucket notification rules name by ARN.
     #[command(subcommand)]
     Topic(TopicCommand),
+    /// Remote S3 endpoints that buckets replicate to.
+    #[command(subcommand)]
+    Remote(RemoteCommand),
+    /// Bucket replication: status and resync.
+    #[command(subcommand)]
+    Replication(ReplicationCommand),
 }
 
 #[derive(Subcommand)]
@@ -302,7 +309,7 @@ pub async fn run_admin(args: AdminArgs) -> Result<()> {
                     println!(
                         "{:016X}   {:<16} {:<40} {:<9} {}",
                         e.seq,
-                        e.topic,
+                        e.target.describe(),
                         format!("{} {}/{}", e.event.as_str(), e.bucket, e.key),
                         e.attempts,
                         e.failed.unwrap_or_default()
@@ -317,6 +324,8 @@ pub async fn run_admin(args: AdminArgs) -> Result<()> {
                 None => println!("Failed events will be delivered again"),
             }
         }
+        AdminCommand::Remote(cmd) => admin_replication::remote(&client, cmd).await?,
+        AdminCommand::Replication(cmd) => admin_replication::replication(&client, cmd).await?,
         AdminCommand::Key(KeyCommand::Delete { access_key }) => {
             client.delete_key(&access_key).await?;
             println!("Deleted access key {access_key}");

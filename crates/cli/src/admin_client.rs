@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tessera_gateway::admin::{
     AddVoterRequest, BucketInfo, BucketSummary, ClusterStatus, CreateKeyRequest,
-    CreateTopicRequest, KeyInfo, Topic,
+    CreateRemoteRequest, CreateTopicRequest, KeyInfo, RemoteInfo, ReplicationReport, ResyncReport,
+    Topic,
 };
 use tessera_s3_protocol::auth::client::{sign_request, SigningParams};
 
@@ -212,5 +213,35 @@ impl AdminClient {
         self.request(http::Method::DELETE, &path, Vec::new())
             .await?;
         Ok(())
+    }
+
+    /// Registers a remote replication endpoint.
+    pub async fn create_remote(&self, req: &CreateRemoteRequest) -> Result<RemoteInfo> {
+        let body = serde_json::to_vec(req)?;
+        self.request_json(http::Method::POST, "/v1/remotes", body)
+            .await
+    }
+
+    pub async fn list_remotes(&self) -> Result<Vec<RemoteInfo>> {
+        self.get_json("/v1/remotes").await
+    }
+
+    pub async fn delete_remote(&self, name: &str) -> Result<()> {
+        let path = format!("/v1/remotes/{name}");
+        self.request(http::Method::DELETE, &path, Vec::new())
+            .await?;
+        Ok(())
+    }
+
+    /// A bucket's replication backlog and failures.
+    pub async fn replication_status(&self, bucket: &str) -> Result<ReplicationReport> {
+        self.get_json(&format!("/v1/replication/{bucket}")).await
+    }
+
+    /// Queues the bucket's existing objects for replication.
+    pub async fn resync_replication(&self, bucket: &str) -> Result<ResyncReport> {
+        let path = format!("/v1/replication/{bucket}/resync");
+        self.request_json(http::Method::POST, &path, Vec::new())
+            .await
     }
 }

@@ -11,6 +11,7 @@ use tessera_proto::Transport;
 use tessera_util::Config;
 
 mod admin_cli;
+mod admin_replication;
 
 use admin_cli::{run_admin, AdminArgs};
 

@@ -16,10 +16,10 @@ use tessera_storage_client::StoragePool;
 use tessera_types::{now_millis, NodeInfo, NodeState};
 use tessera_util::shutdown::Shutdown;
 use tessera_util::Config;
-use tessera_workers::{GcWorker, NotifyWorker, RepairWorker, ScrubWorker};
+use tessera_workers::{GcWorker, NotifyWorker, RepairWorker, ReplicationWorker, ScrubWorker};
 
 /// How often the notification worker looks at an empty outbox.
-const NOTIFY_IDLE: Duration = Duration::from_millis(500);
+const OUTBOX_IDLE: Duration = Duration::from_millis(500);
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -181,7 +181,7 @@ pub async fn start_engine(
 }
 
 /// The background workers (GC and the orphan sweep, repair, scrub,
-/// notification delivery), running until `stop`; what the admin API
+/// notification delivery, replication), running until `stop`; what the admin API
 /// reports of them.
 pub fn start_workers(
     cfg: &Config,
@@ -204,8 +204,10 @@ pub fn start_workers(
         secs(w.repair_queue_interval_secs),
     );
     tasks.push(tokio::spawn(Arc::clone(&repair).run(stop.clone())));
-    let notify = NotifyWorker::new(Arc::clone(&engine), &cfg.region, NOTIFY_IDLE);
+    let notify = NotifyWorker::new(Arc::clone(&engine), &cfg.region, OUTBOX_IDLE);
     tasks.push(tokio::spawn(Arc::clone(&notify).run(stop.clone())));
+    let replication = ReplicationWorker::new(Arc::clone(&engine), OUTBOX_IDLE);
+    tasks.push(tokio::spawn(Arc::clone(&replication).run(stop.clone())));
     let scrub = ScrubWorker::new(engine, secs(w.scrub_interval_secs));
     tasks.push(tokio::spawn(Arc::clone(&scrub).run(stop.clone())));
     Arc::new(Workers {
@@ -213,6 +215,7 @@ pub fn start_workers(
         scrub,
         gc,
         notify,
+        replication,
     })
 }
 
@@ -293,6 +296,7 @@ struct Workers {
     scrub: Arc<ScrubWorker>,
     gc: Arc<GcWorker>,
     notify: Arc<NotifyWorker>,
+    replication: Arc<ReplicationWorker>,
 }
 
 impl tessera_gateway::WorkerStatus for Workers {
@@ -300,6 +304,7 @@ impl tessera_gateway::WorkerStatus for Workers {
         let report = tessera_workers::report(&self.repair, &self.scrub, &self.gc);
         let mut v = serde_json::to_value(report).unwrap_or_default();
         v["notifications"] = serde_json::to_value(self.notify.stats()).unwrap_or_default();
+        v["replication"] = serde_json::to_value(self.replication.stats()).unwrap_or_default();
         v
     }
 }

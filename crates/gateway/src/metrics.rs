@@ -66,61 +66,71 @@ impl Metrics {
 }
 
 /// The workers' figures, from their status document, as gauges and
-/// counters: notification backlog, failures, lag and deliveries, and the
-/// repair queue. Inserted before the exposition's `# EOF`.
+/// counters: backlog, failures, lag and deliveries of notifications and of
+/// replication, and the repair queue. Inserted before the exposition's
+/// `# EOF`.
 pub fn append_worker_metrics(text: &mut String, status: &serde_json::Value) {
-    let n = &status["notifications"];
-    let series: [(&str, &str, &str, &serde_json::Value); 7] = [
+    let mut series: Vec<(String, &str, String, &serde_json::Value)> = Vec::new();
+    for (worker, what) in [
+        ("notifications", "Events"),
+        ("replication", "Replication tasks"),
+    ] {
+        let s = &status[worker];
+        let name = |n: &str| format!("tessera_{worker}_{n}");
+        series.extend([
+            (
+                name("backlog"),
+                "gauge",
+                format!("{what} waiting for delivery"),
+                &s["backlog"],
+            ),
+            (
+                name("failed"),
+                "gauge",
+                format!("{what} given up on, kept for replay"),
+                &s["failed"],
+            ),
+            (
+                name("lag_seconds"),
+                "gauge",
+                format!("Age of the oldest waiting {what}"),
+                &s["lag_seconds"],
+            ),
+            (
+                name("delivered"),
+                "counter",
+                format!("{what} delivered by this process"),
+                &s["delivered"],
+            ),
+            (
+                name("failed_attempts"),
+                "counter",
+                "Failed delivery attempts by this process".into(),
+                &s["failed_attempts"],
+            ),
+        ]);
+    }
+    series.extend([
         (
-            "tessera_notifications_backlog",
+            "tessera_repair_queue_length".to_string(),
             "gauge",
-            "Events waiting for delivery",
-            &n["backlog"],
-        ),
-        (
-            "tessera_notifications_failed",
-            "gauge",
-            "Events given up on, kept for replay",
-            &n["failed"],
-        ),
-        (
-            "tessera_notifications_lag_seconds",
-            "gauge",
-            "Age of the oldest waiting event",
-            &n["lag_seconds"],
-        ),
-        (
-            "tessera_notifications_delivered",
-            "counter",
-            "Events delivered by this process",
-            &n["delivered"],
-        ),
-        (
-            "tessera_notifications_failed_attempts",
-            "counter",
-            "Failed delivery attempts by this process",
-            &n["failed_attempts"],
-        ),
-        (
-            "tessera_repair_queue_length",
-            "gauge",
-            "Blocks written with a missing shard, waiting for repair",
+            "Blocks written with a missing shard, waiting for repair".to_string(),
             &status["repair_queue_length"],
         ),
         (
-            "tessera_blocks_below_full_redundancy",
+            "tessera_blocks_below_full_redundancy".to_string(),
             "gauge",
-            "Blocks short of shards after the last repair pass",
+            "Blocks short of shards after the last repair pass".to_string(),
             &status["blocks_below_full_redundancy"],
         ),
-    ];
+    ]);
     let mut extra = String::new();
     for (name, kind, help, value) in series {
         let Some(v) = value.as_f64() else { continue };
         let sample = if kind == "counter" {
             format!("{name}_total")
         } else {
-            name.to_string()
+            name.clone()
         };
         extra.push_str(&format!(
             "# TYPE {name} {kind}\n# HELP {name} {help}.\n{sample} {v}\n"

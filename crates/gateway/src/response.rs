@@ -131,7 +131,9 @@ pub fn meta_error(e: MetaError) -> S3Error {
         | MetaError::NoSuchBlock
         | MetaError::BlockMismatch(_)
         | MetaError::NoSuchNode
-        | MetaError::TopicExists => {
+        | MetaError::TopicExists
+        | MetaError::RemoteExists(_)
+        | MetaError::NoSuchRemote(_) => {
             tracing::error!(error = %e, "unexpected metadata outcome");
             S3ErrorCode::InternalError.into()
         }

@@ -49,6 +49,7 @@ fn object(etag: &str) -> ObjectRecord {
         segments: vec![Segment::Inline(b"hi".to_vec())],
         upload_id: None,
         acl: Default::default(),
+        replication_status: None,
     }
 }
 
@@ -138,6 +139,7 @@ async fn typed_round_trip() {
         checksum_algorithm: None,
         checksum_type: None,
         acl: Default::default(),
+        replica: false,
     };
     client.create_upload(upload.clone()).await.unwrap();
     assert_eq!(

@@ -404,6 +404,21 @@ impl Cluster {
         self.gateways[i].running = Some(running);
     }
 
+    /// Stops gateway `i` (and its workers, if it runs them): graceful for
+    /// a few seconds, then its tasks are aborted, as a killed process's.
+    pub async fn stop_gateway(&mut self, i: usize) {
+        if let Some(r) = self.gateways[i].running.take() {
+            r.stop().await;
+        }
+    }
+
+    /// Starts gateway `i` again on its addresses (gateway 0 with the
+    /// workers).
+    pub async fn restart_gateway(&mut self, i: usize) {
+        assert!(self.gateways[i].running.is_none(), "gateway{i} is running");
+        self.start_gateway(i).await;
+    }
+
     /// The S3 endpoint URL of gateway `i`.
     pub fn endpoint(&self, i: usize) -> String {
         format!("http://{}", self.gateways[i].s3)

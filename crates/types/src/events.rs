@@ -127,12 +127,72 @@ impl EventName {
     }
 }
 
-/// An event waiting in the outbox for delivery to one topic.
+/// Which worker an outbox entry is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OutboxKind {
+    /// An event notification, POSTed to a topic's webhook.
+    #[default]
+    Notification,
+    /// A replication task: make the destination's copy of a key match the
+    /// source.
+    Replication,
+}
+
+/// Where an outbox entry goes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Target {
+    /// The notification topic of this name.
+    Topic(String),
+    /// A replication destination.
+    Replica(ReplicaTarget),
+}
+
+/// The destination of a replication task, from the rule that selected the
+/// key when it changed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReplicaTarget {
+    /// The destination bucket's name: a remote registered for it, else the
+    /// local bucket.
+    pub bucket: String,
+    /// The replicas' storage class, when the rule sets one.
+    pub storage_class: Option<crate::StorageClass>,
+    /// Whether the rule replicates deletes.
+    pub replicate_deletes: bool,
+}
+
+impl Target {
+    pub fn kind(&self) -> OutboxKind {
+        match self {
+            Target::Topic(_) => OutboxKind::Notification,
+            Target::Replica(_) => OutboxKind::Replication,
+        }
+    }
+
+    /// The topic's name, for a notification.
+    pub fn topic(&self) -> Option<&str> {
+        match self {
+            Target::Topic(t) => Some(t),
+            Target::Replica(_) => None,
+        }
+    }
+
+    /// How an operator reads the target: the topic's name, or
+    /// `replica:BUCKET`.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Topic(t) => t.clone(),
+            Target::Replica(r) => format!("replica:{}", r.bucket),
+        }
+    }
+}
+
+/// An entry of the outbox: an event waiting for delivery to one topic, or
+/// a replication task.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEvent {
     /// Position in the outbox: global commit order.
     pub seq: u64,
-    pub topic: String,
+    pub target: Target,
     /// The configuration rule (its `Id`) that selected the event.
     pub rule_id: String,
     pub event: EventName,
@@ -150,6 +210,14 @@ pub struct OutboxEvent {
     /// Given up on after too many attempts: kept for an operator.
     #[serde(default)]
     pub failed: Option<String>,
+}
+
+impl OutboxEvent {
+    /// Whether the entry is of `kind` (if given) and about `bucket` (if
+    /// given).
+    pub fn matches(&self, kind: Option<OutboxKind>, bucket: Option<&str>) -> bool {
+        kind.is_none_or(|k| self.target.kind() == k) && bucket.is_none_or(|b| self.bucket == b)
+    }
 }
 
 /// A worker's claim on an event.

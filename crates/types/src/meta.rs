@@ -5,7 +5,8 @@
 //! Application-level outcomes such as "bucket not empty" are part of the
 //! committed result, so every replica computes the same answer.
 
-use crate::events::{EventName, NotificationConfig, OutboxEvent, Topic};
+use crate::events::{EventName, NotificationConfig, OutboxEvent, OutboxKind, Topic};
+use crate::replication::{Remote, StatusUpdate};
 use crate::{
     AccessKey, BlockId, BlockRef, BucketRecord, NodeId, NodeInfo, NodeState, ObjectRecord,
     ObjectSummary, OwnedBlock, PartRecord, ShardRef, UploadRecord,
@@ -131,15 +132,25 @@ pub enum Command {
     DeleteTopic {
         name: String,
     },
-    /// Leases up to `max` deliverable events to `worker` until
-    /// `now + lease_ms`, in outbox order, never an event whose key has an
-    /// earlier event still undelivered for the same topic (per-key order).
+    /// Leases up to `max` deliverable entries of `kind` to `worker` until
+    /// `now + lease_ms`, in outbox order, never an entry whose key has an
+    /// earlier entry still undelivered for the same target (per-key order).
     /// Replies `Events`.
     LeaseEvents {
         worker: String,
         now: UnixMillis,
         lease_ms: u64,
         max: u32,
+        #[serde(default)]
+        kind: OutboxKind,
+    },
+    /// Extends `worker`'s leases of the listed entries until `until` (a
+    /// long delivery in progress). Entries leased by another worker since
+    /// are left alone. Replies `Done`.
+    RenewLeases {
+        worker: String,
+        seqs: Vec<u64>,
+        until: UnixMillis,
     },
     /// Removes delivered events.
     AckEvents {
@@ -153,9 +164,41 @@ pub enum Command {
         error: String,
         max_attempts: u32,
     },
-    /// Makes failed events deliverable again (all, or one topic's).
+    /// Makes failed entries deliverable again: those matching every filter
+    /// given (a topic's events, one kind, one source bucket).
     ReplayEvents {
         topic: Option<String>,
+        #[serde(default)]
+        kind: Option<OutboxKind>,
+        #[serde(default)]
+        bucket: Option<String>,
+    },
+    /// Records where source objects stand in replication: each update
+    /// applies only if the object is still the version it names. Replies
+    /// `Done`.
+    SetReplicationStatus {
+        updates: Vec<StatusUpdate>,
+    },
+    /// Queues a replication task for up to `max` objects of `bucket` after
+    /// key `after`, each to the destination of the rule that selects it
+    /// (replicas excepted), and marks them PENDING; on the first page
+    /// (`after` none) also replays the bucket's failed replication tasks.
+    /// Fails with `NoSuchBucket`, or `Invalid` when the bucket has no
+    /// replication configuration. Replies `Resync`.
+    ResyncReplication {
+        bucket: String,
+        after: Option<String>,
+        max: u32,
+        now: UnixMillis,
+    },
+    /// Registers a remote replication endpoint. Fails with `RemoteExists`
+    /// (the name, or another remote for the same bucket).
+    CreateRemote {
+        remote: Remote,
+    },
+    /// Fails with `NoSuchRemote`.
+    DeleteRemote {
+        name: String,
     },
     /// Sets one configuration sub-resource of a bucket. Fails with
     /// `NoSuchBucket`.
@@ -211,6 +254,12 @@ pub enum CommandReply {
     Events(Vec<OutboxEvent>),
     /// The object version that was replaced or removed, if there was one.
     Object(Option<Box<ObjectRecord>>),
+    /// One page of a resync: tasks queued, and the key to continue after
+    /// (none: done).
+    Resync {
+        queued: u64,
+        next: Option<String>,
+    },
 }
 
 /// A read of the state machine.
@@ -272,15 +321,27 @@ pub enum Query {
     GetTopic {
         name: String,
     },
-    /// How many events wait in the outbox, how many failed for good, and
-    /// the time of the oldest waiting one.
-    EventStats,
-    /// Outbox events after `after`, in order (failed ones only, or all).
+    /// How many outbox entries wait, how many failed for good, and the
+    /// time of the oldest waiting one: of one kind, or one source bucket's,
+    /// or all.
+    EventStats {
+        #[serde(default)]
+        kind: Option<OutboxKind>,
+        #[serde(default)]
+        bucket: Option<String>,
+    },
+    /// Outbox entries after `after`, in order (failed ones only, or all;
+    /// of one kind, or one source bucket's, or all).
     ListEvents {
         after: Option<u64>,
         max: u32,
         failed_only: bool,
+        #[serde(default)]
+        kind: Option<OutboxKind>,
+        #[serde(default)]
+        bucket: Option<String>,
     },
+    ListRemotes,
 }
 
 /// An ordered range scan of one bucket's keys with delimiter roll-up.
@@ -368,6 +429,7 @@ pub enum QueryReply {
     Topic(Option<Topic>),
     Events(Vec<OutboxEvent>),
     EventStats(EventStats),
+    Remotes(Vec<Remote>),
 }
 
 /// The outbox at a glance.
@@ -400,6 +462,10 @@ pub enum MetaError {
     TopicExists,
     #[error("no such topic: {0}")]
     NoSuchTopic(String),
+    #[error("remote exists: {0}")]
+    RemoteExists(String),
+    #[error("no such remote: {0}")]
+    NoSuchRemote(String),
     #[error("invalid part {0}")]
     InvalidPart(u32),
     #[error("precondition failed")]

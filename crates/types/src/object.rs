@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The S3 storage classes Tessera accepts. Each maps to an erasure profile in
 /// the cluster configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum StorageClass {
     #[default]
     Standard,
@@ -219,6 +219,10 @@ pub struct ObjectRecord {
     /// Grants besides the owner's.
     #[serde(default)]
     pub acl: crate::Acl,
+    /// `x-amz-replication-status`: set on objects a replication rule
+    /// selects (PENDING, then COMPLETED or FAILED) and on replicas.
+    #[serde(default)]
+    pub replication_status: Option<crate::replication::ReplicationStatus>,
 }
 
 impl ObjectRecord {

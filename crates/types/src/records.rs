@@ -81,6 +81,10 @@ pub struct UploadRecord {
     /// The ACL the completed object gets.
     #[serde(default)]
     pub acl: Acl,
+    /// The upload writes a replica (`x-amz-replication-status: REPLICA`
+    /// at creation, from a replication worker).
+    #[serde(default)]
+    pub replica: bool,
 }
 
 /// An uploaded part of a multipart upload.

@@ -1,7 +1,7 @@
 //! Bucket replication configuration: which objects of a bucket are copied
 //! to which destination bucket.
 
-use crate::StorageClass;
+use crate::{StorageClass, UnixMillis};
 use serde::{Deserialize, Serialize};
 
 /// One replication rule.
@@ -50,6 +50,74 @@ impl ReplicationConfig {
                 _ => Some(r),
             },
         )
+    }
+}
+
+/// `x-amz-replication-status`: where an object stands in replication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReplicationStatus {
+    /// A source object waiting to be copied.
+    Pending,
+    /// A source object copied to its destination.
+    Completed,
+    /// A source object whose copy was given up on (an operator's resync or
+    /// replay tries again).
+    Failed,
+    /// A copy made by replication.
+    Replica,
+}
+
+impl ReplicationStatus {
+    /// The header's value.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReplicationStatus::Pending => "PENDING",
+            ReplicationStatus::Completed => "COMPLETED",
+            ReplicationStatus::Failed => "FAILED",
+            ReplicationStatus::Replica => "REPLICA",
+        }
+    }
+}
+
+/// The new replication status of one source object version, which the
+/// replication worker records once the copy is done (or given up on). The
+/// version is named by its ETag and modification time: a newer version
+/// written meanwhile keeps its own status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusUpdate {
+    pub bucket: String,
+    pub key: String,
+    pub etag: String,
+    pub last_modified: UnixMillis,
+    pub status: ReplicationStatus,
+}
+
+/// A remote S3 endpoint that replicas of destination bucket `bucket` go
+/// to (instead of the local bucket of that name).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remote {
+    /// The operator's name for it.
+    pub name: String,
+    /// The endpoint URL, e.g. `https://s3.example.com`.
+    pub endpoint: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// The destination bucket (on the remote) it serves.
+    pub bucket: String,
+    /// The region to sign for.
+    pub region: String,
+    pub created: UnixMillis,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("name", &self.name)
+            .field("endpoint", &self.endpoint)
+            .field("access_key", &self.access_key)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,19 +5,18 @@
 //! the same one restarted) delivers those events again: at least once, in
 //! order per key.
 
+use crate::outbox::{run_passes, Failure, OutboxStats, Pump};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_engine::Engine;
 use tessera_s3_protocol::fmt::{iso8601_millis, url_encode_key};
-use tessera_types::events::{EventName, OutboxEvent, Topic};
-use tessera_types::now_millis;
+use tessera_types::events::{EventName, OutboxEvent, OutboxKind, Topic};
 use tessera_util::shutdown::Shutdown;
-use tracing::{debug, info, warn};
+use tracing::debug;
 
 /// Events leased per pass.
 const BATCH: u32 = 64;
@@ -27,35 +26,18 @@ const LEASE: Duration = Duration::from_secs(30);
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts before an event is kept as failed (for an operator to replay).
 pub const MAX_ATTEMPTS: u32 = 10;
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<bytes::Bytes>>;
 
 pub struct NotifyWorker {
-    engine: Arc<Engine>,
-    /// This worker's lease holder name.
-    id: String,
+    pump: Pump,
     region: String,
     idle: Duration,
     http: HttpClient,
-    delivered: AtomicU64,
-    failed_attempts: AtomicU64,
-    /// The outbox as the last pass saw it.
-    outbox: std::sync::Mutex<tessera_types::meta::EventStats>,
 }
 
 /// What the notification worker reports.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct NotifyStats {
-    pub delivered: u64,
-    pub failed_attempts: u64,
-    /// Events waiting for delivery.
-    pub backlog: u64,
-    /// Events given up on (kept for replay).
-    pub failed: u64,
-    /// Age of the oldest waiting event.
-    pub lag_seconds: f64,
-}
+pub type NotifyStats = OutboxStats;
 
 /// The S3 event message for `e`.
 pub fn message(e: &OutboxEvent, region: &str) -> serde_json::Value {
@@ -104,32 +86,17 @@ pub fn message(e: &OutboxEvent, region: &str) -> serde_json::Value {
 
 impl NotifyWorker {
     pub fn new(engine: Arc<Engine>, region: &str, idle: Duration) -> Arc<NotifyWorker> {
-        let id = format!("notify-{:016x}", rand_id());
         Arc::new(NotifyWorker {
-            engine,
-            id,
+            pump: Pump::new(engine, OutboxKind::Notification, "notify"),
             region: region.to_string(),
             idle,
             http: Client::builder(TokioExecutor::new()).build_http(),
-            delivered: AtomicU64::new(0),
-            failed_attempts: AtomicU64::new(0),
-            outbox: Default::default(),
         })
     }
 
     /// Deliveries since start, and the outbox as the last pass saw it.
     pub fn stats(&self) -> NotifyStats {
-        let outbox = self.outbox.lock().map(|o| o.clone()).unwrap_or_default();
-        NotifyStats {
-            delivered: self.delivered.load(Ordering::Relaxed),
-            failed_attempts: self.failed_attempts.load(Ordering::Relaxed),
-            backlog: outbox.pending,
-            failed: outbox.failed,
-            lag_seconds: outbox
-                .oldest
-                .map(|t| (now_millis() - t).max(0) as f64 / 1000.0)
-                .unwrap_or(0.0),
-        }
+        self.pump.stats()
     }
 
     async fn post(&self, url: &str, body: Vec<u8>) -> Result<(), String> {
@@ -156,24 +123,14 @@ impl NotifyWorker {
 
     /// One pass: lease, deliver, acknowledge. Returns (delivered, failed).
     pub async fn pass(&self) -> Result<(usize, usize), tessera_engine::Error> {
-        let meta = self.engine.meta();
-        // A read first: leasing is a Raft write, not worth making for an
-        // empty outbox.
-        let stats = meta.event_stats().await?;
-        let pending = stats.pending;
-        if let Ok(mut o) = self.outbox.lock() {
-            *o = stats;
-        }
-        if pending == 0 {
-            return Ok((0, 0));
-        }
-        let events = meta
-            .lease_events(&self.id, now_millis(), LEASE.as_millis() as u64, BATCH)
-            .await?;
+        let events = self.pump.lease(LEASE, BATCH).await?;
         if events.is_empty() {
             return Ok((0, 0));
         }
-        let topics: HashMap<String, Topic> = meta
+        let topics: HashMap<String, Topic> = self
+            .pump
+            .engine()
+            .meta()
             .list_topics()
             .await?
             .into_iter()
@@ -183,72 +140,31 @@ impl NotifyWorker {
         // delivered concurrently without breaking per-key order.
         let topics = &topics;
         let deliveries = events.iter().map(|e| async move {
-            let result = match topics.get(&e.topic) {
+            let topic = e.target.topic().unwrap_or_default();
+            let result = match topics.get(topic) {
                 Some(t) => {
                     let body = serde_json::to_vec(&message(e, &self.region)).unwrap_or_default();
                     self.post(&t.webhook, body).await
                 }
-                None => Err(format!("topic {} no longer exists", e.topic)),
+                None => Err(format!("topic {topic} no longer exists")),
             };
+            let result = result.map_err(|error| Failure {
+                error,
+                max_attempts: MAX_ATTEMPTS,
+            });
             (e.seq, result)
         });
         let results = futures::future::join_all(deliveries).await;
-        let mut done = Vec::new();
-        let mut failed: HashMap<String, Vec<u64>> = HashMap::new();
-        for (seq, r) in results {
-            match r {
-                Ok(()) => done.push(seq),
-                Err(e) => failed.entry(e).or_default().push(seq),
-            }
-        }
-        let (ok, bad) = (done.len(), failed.values().map(Vec::len).sum::<usize>());
-        if !done.is_empty() {
-            meta.ack_events(done).await?;
-        }
-        for (error, seqs) in failed {
-            warn!(events = seqs.len(), %error, "event delivery failed");
-            meta.retry_events(seqs, &error, MAX_ATTEMPTS).await?;
-        }
-        self.delivered.fetch_add(ok as u64, Ordering::Relaxed);
-        self.failed_attempts
-            .fetch_add(bad as u64, Ordering::Relaxed);
+        let (ok, bad) = self.pump.settle(results).await?;
         debug!(delivered = ok, failed = bad, "notification pass");
         Ok((ok, bad))
     }
 
-    /// Runs passes until `shutdown`: at once while events flow, every
-    /// `idle` when none wait, backing off while deliveries fail.
+    /// Runs passes until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
-        info!(worker = %self.id, "notification worker started");
-        let stop = shutdown.wait();
-        tokio::pin!(stop);
-        let mut backoff = self.idle;
-        loop {
-            let pause = match self.pass().await {
-                Ok((0, 0)) => self.idle,
-                Ok((_, 0)) => {
-                    backoff = self.idle;
-                    Duration::ZERO
-                }
-                Ok(_) | Err(_) => {
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    backoff
-                }
-            };
-            tokio::select! {
-                _ = &mut stop => break,
-                _ = tokio::time::sleep(pause) => {}
-            }
-        }
-        info!("notification worker stopped");
+        let idle = self.idle;
+        run_passes("notifications", idle, shutdown, || self.pass()).await;
     }
-}
-
-fn rand_id() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(now_millis() as u64);
-    h.finish()
 }
 
 #[cfg(test)]
@@ -258,7 +174,7 @@ mod tests {
     fn event(name: EventName) -> OutboxEvent {
         OutboxEvent {
             seq: 42,
-            topic: "t".into(),
+            target: tessera_types::events::Target::Topic("t".into()),
             rule_id: "rule".into(),
             event: name,
             bucket: "b".into(),

@@ -1,16 +1,20 @@
 //! The admin API, on its own address: `GET /health` (liveness), `GET /ready`
 //! (the metadata cluster answers), `GET /metrics` (Prometheus), and under
 //! `/v1` the access keys, the buckets' configuration, the notification
-//! topics, the cluster (metadata group, storage nodes) and the workers'
+//! topics, replication remotes and status, the cluster (metadata group, storage nodes) and the workers'
 //! status, which require a SigV4 signature by the root key. Bodies
 //! are JSON.
 
 mod buckets;
 mod cluster;
+mod replication;
 mod topics;
 
 pub use buckets::{BucketInfo, BucketSummary, GrantInfo};
 pub use cluster::{AddVoterRequest, ClusterStatus, MetaMember, StorageNodeStatus};
+pub use replication::{
+    CreateRemoteRequest, FailedTask, RemoteInfo, ReplicationReport, ResyncReport,
+};
 pub use tessera_types::events::Topic;
 pub use topics::{CreateTopicRequest, ReplayRequest};
 
@@ -129,6 +133,13 @@ pub async fn handle(gw: Arc<Gateway>, req: http::Request<Incoming>) -> Response<
         (&Method::DELETE, ["v1", "topics", name]) => topics::delete(&gw, name).await,
         (&Method::GET, ["v1", "events", "failed"]) => topics::failed_events(&gw).await,
         (&Method::POST, ["v1", "events", "replay"]) => topics::replay(&gw, incoming).await,
+        (&Method::GET, ["v1", "remotes"]) => replication::list_remotes(&gw).await,
+        (&Method::POST, ["v1", "remotes"]) => replication::create_remote(&gw, incoming).await,
+        (&Method::DELETE, ["v1", "remotes", name]) => replication::delete_remote(&gw, name).await,
+        (&Method::GET, ["v1", "replication", bucket]) => replication::status(&gw, bucket).await,
+        (&Method::POST, ["v1", "replication", bucket, "resync"]) => {
+            replication::resync(&gw, bucket).await
+        }
         _ => fail(StatusCode::NOT_FOUND, "no such admin endpoint"),
     }
 }

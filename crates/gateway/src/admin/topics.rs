@@ -8,7 +8,7 @@ use http::{Response, StatusCode};
 use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
 use tessera_engine::MetaClientError;
-use tessera_types::events::{topic_arn, valid_topic_name, Topic};
+use tessera_types::events::{topic_arn, valid_topic_name, OutboxKind, Topic};
 use tessera_types::meta::MetaError;
 use tessera_types::now_millis;
 
@@ -22,7 +22,7 @@ pub struct CreateTopicRequest {
 }
 
 /// Whether `url` is an absolute `http://` or `https://` URL with a host.
-fn valid_webhook(url: &str) -> bool {
+pub(crate) fn valid_url(url: &str) -> bool {
     match url.parse::<http::Uri>() {
         Ok(uri) => {
             matches!(uri.scheme_str(), Some("http" | "https"))
@@ -43,7 +43,7 @@ pub(crate) async fn create(gw: &Gateway, incoming: Incoming) -> Response<Body> {
             "a topic name is 1 to 256 letters, digits, '-' and '_'",
         );
     }
-    if !valid_webhook(&req.webhook) {
+    if !valid_url(&req.webhook) {
         return fail(
             StatusCode::BAD_REQUEST,
             "the webhook must be an http:// or https:// URL",
@@ -94,7 +94,12 @@ pub(crate) async fn delete(gw: &Gateway, name: &str) -> Response<Body> {
 /// `GET /v1/events/failed`: events given up on after repeated failed
 /// deliveries, oldest first (at most 1,000).
 pub(crate) async fn failed_events(gw: &Gateway) -> Response<Body> {
-    match gw.engine.meta().list_events(None, 1000, true).await {
+    match gw
+        .engine
+        .meta()
+        .list_events(None, 1000, true, Some(OutboxKind::Notification), None)
+        .await
+    {
         Ok(events) => json(StatusCode::OK, &events),
         Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
@@ -124,15 +129,15 @@ pub(crate) async fn replay(gw: &Gateway, incoming: Incoming) -> Response<Body> {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_webhook;
+    use super::valid_url;
 
     #[test]
     fn webhooks_are_http_urls() {
-        assert!(valid_webhook("http://127.0.0.1:8080/hook"));
-        assert!(valid_webhook("https://events.example.com/s3?x=1"));
-        assert!(!valid_webhook("ftp://example.com/"));
-        assert!(!valid_webhook("example.com/hook"));
-        assert!(!valid_webhook("http://"));
-        assert!(!valid_webhook(""));
+        assert!(valid_url("http://127.0.0.1:8080/hook"));
+        assert!(valid_url("https://events.example.com/s3?x=1"));
+        assert!(!valid_url("ftp://example.com/"));
+        assert!(!valid_url("example.com/hook"));
+        assert!(!valid_url("http://"));
+        assert!(!valid_url(""));
     }
 }

@@ -20,7 +20,7 @@ use tessera_types::meta::BucketConfig;
 /// The largest configuration document accepted (AWS's limit for CORS).
 const MAX_CONFIG_DOCUMENT: usize = 64 * 1024;
 
-async fn read_document(ctx: &ReqCtx, body: ReqBody) -> Result<bytes::Bytes, S3Error> {
+pub(super) async fn read_document(ctx: &ReqCtx, body: ReqBody) -> Result<bytes::Bytes, S3Error> {
     body::read_small(
         body.incoming,
         &body.payload,
@@ -30,7 +30,7 @@ async fn read_document(ctx: &ReqCtx, body: ReqBody) -> Result<bytes::Bytes, S3Er
     .await
 }
 
-async fn store(
+pub(super) async fn store(
     gw: &Gateway,
     ctx: &ReqCtx,
     config: BucketConfig,
@@ -42,7 +42,7 @@ async fn store(
     Ok(())
 }
 
-fn no_such(code: S3ErrorCode, ctx: &ReqCtx) -> S3Error {
+pub(super) fn no_such(code: S3ErrorCode, ctx: &ReqCtx) -> S3Error {
     S3Error::new(code).extra("BucketName", ctx.bucket())
 }
 

@@ -131,6 +131,7 @@ pub(crate) async fn copy_object(gw: &Arc<Gateway>, ctx: &ReqCtx) -> HandlerResul
         segments: data.segments.clone(),
         upload_id: None,
         acl,
+        replication_status: None,
     };
     let (etag, modified) = (object.etag.clone(), object.last_modified);
     if let Err(e) = gw

@@ -114,6 +114,22 @@ pub(crate) fn storage_class(h: &http::HeaderMap) -> Result<StorageClass, S3Error
     }
 }
 
+/// Whether a write carries `x-amz-replication-status: REPLICA`: a copy made
+/// by a replication worker (Tessera's, writing to this cluster as a remote).
+/// Any other value is refused.
+pub(crate) fn replica_write(h: &http::HeaderMap) -> Result<bool, S3Error> {
+    match header(h, "x-amz-replication-status") {
+        None => Ok(false),
+        Some(v) if v.trim().eq_ignore_ascii_case("REPLICA") => Ok(true),
+        Some(v) => Err(S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            "x-amz-replication-status may only be REPLICA on a write.",
+        )
+        .extra("ArgumentName", "x-amz-replication-status")
+        .extra("ArgumentValue", v)),
+    }
+}
+
 /// The decoded `Content-MD5` header, if any (InvalidDigest if malformed).
 pub(crate) fn content_md5(h: &http::HeaderMap) -> Result<Option<[u8; 16]>, S3Error> {
     let Some(v) = h.get("content-md5") else {
@@ -188,6 +204,9 @@ pub(crate) fn object_headers(r: &mut HttpResponse, obj: &ObjectRecord) {
     }
     if !obj.parts.is_empty() {
         set_header(r, "x-amz-mp-parts-count", &obj.parts.len().to_string());
+    }
+    if let Some(status) = obj.replication_status {
+        set_header(r, "x-amz-replication-status", status.as_str());
     }
 }
 

@@ -11,6 +11,7 @@ mod list;
 mod multipart;
 mod policy;
 mod put;
+mod replication;
 
 use crate::access::{uses_object_acl, Judge, RequestEnv};
 use crate::body::Body;
@@ -152,15 +153,9 @@ async fn dispatch(gw: &Arc<Gateway>, ctx: &ReqCtx, body: ReqBody) -> HandlerResu
         CompleteMultipartUpload => multipart::complete_multipart_upload(gw, ctx, body).await,
         AbortMultipartUpload => multipart::abort_multipart_upload(gw, ctx).await,
         ListParts => multipart::list_parts(gw, ctx).await,
-        // Not stored until objects are actually replicated: a configuration
-        // that copies nothing would mislead.
-        GetBucketReplication | PutBucketReplication | DeleteBucketReplication => {
-            Err(S3Error::with_message(
-                S3ErrorCode::NotImplemented,
-                "Bucket replication is not available yet.",
-            )
-            .into())
-        }
+        GetBucketReplication => replication::get_bucket_replication(gw, ctx).await,
+        PutBucketReplication => replication::put_bucket_replication(gw, ctx, body).await,
+        DeleteBucketReplication => replication::delete_bucket_replication(gw, ctx).await,
         GetBucketCors => config::get_bucket_cors(gw, ctx).await,
         PutBucketCors => config::put_bucket_cors(gw, ctx, body).await,
         DeleteBucketCors => config::delete_bucket_cors(gw, ctx).await,

@@ -21,6 +21,7 @@ use tessera_s3_protocol::validate::validate_object_key;
 use tessera_s3_protocol::xml::{self, to_xml};
 use tessera_s3_protocol::{S3Error, S3ErrorCode};
 use tessera_types::meta::{ListUploadsQuery, UploadEntry};
+use tessera_types::replication::ReplicationStatus;
 use tessera_types::{
     now_millis, Checksum, ChecksumAlgorithm, ChecksumType, ObjectRecord, PartInfo, PartRecord,
     UploadRecord,
@@ -149,6 +150,7 @@ pub(crate) async fn create_multipart_upload(gw: &Gateway, ctx: &ReqCtx) -> Handl
         checksum_algorithm,
         checksum_type,
         acl,
+        replica: super::put::replica_write(gw, ctx).await?,
     };
     let id = upload.upload_id.clone();
     gw.engine.meta().create_upload(upload).await?;
@@ -401,6 +403,7 @@ pub(crate) async fn complete_multipart_upload(
             .collect(),
         upload_id: Some(upload.upload_id.clone()),
         acl: upload.acl.clone(),
+        replication_status: upload.replica.then_some(ReplicationStatus::Replica),
     };
     let listed = chosen.iter().map(|p| (p.number, p.etag.clone())).collect();
     gw.engine

@@ -12,6 +12,7 @@ use tessera_s3_protocol::fmt::quote_etag;
 use tessera_s3_protocol::validate::validate_object_key;
 use tessera_s3_protocol::{S3Error, S3ErrorCode};
 use tessera_types::meta::Precondition;
+use tessera_types::replication::ReplicationStatus;
 use tessera_types::{now_millis, Checksum, ChecksumAlgorithm, ObjectRecord, StorageClass};
 
 /// A body stored by [`ingest`]: its data and verified checksum.
@@ -59,6 +60,16 @@ pub(crate) async fn ingest(
     Ok(Ingested { data, checksum })
 }
 
+/// Whether the write is a replica (`x-amz-replication-status: REPLICA`),
+/// which takes the `s3:ReplicateObject` permission besides the write's own.
+pub(crate) async fn replica_write(gw: &Gateway, ctx: &ReqCtx) -> Result<bool, ApiError> {
+    let replica = headers::replica_write(&ctx.parts.headers)?;
+    if replica {
+        super::authorize(gw, ctx, ctx.bucket(), Some(ctx.key()), "s3:ReplicateObject").await?;
+    }
+    Ok(replica)
+}
+
 /// Reads `If-None-Match: *` / `If-Match` of a conditional write.
 pub(crate) fn write_precondition(ctx: &ReqCtx) -> Result<Precondition, S3Error> {
     if let Some(v) = ctx.header("if-none-match") {
@@ -92,6 +103,7 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
     let content = headers::content_headers(h);
     let user_meta = headers::user_metadata(h)?;
     let precondition = write_precondition(ctx)?;
+    let replica = replica_write(gw, ctx).await?;
     check_precondition_early(gw, ctx, &precondition).await?;
 
     let ingested = ingest(
@@ -116,6 +128,7 @@ pub(crate) async fn put_object(gw: &Gateway, ctx: &ReqCtx, body: ReqBody) -> Han
         segments: ingested.data.segments.clone(),
         upload_id: None,
         acl,
+        replication_status: replica.then_some(ReplicationStatus::Replica),
     };
     let etag = object.etag.clone();
     if let Err(e) = gw

@@ -1,13 +1,14 @@
 //! Point reads and small whole-keyspace listings.
 
 use crate::store::db::{
-    self, CF_BUCKETS, CF_GC, CF_KEYS, CF_NODES, CF_OBJECTS, CF_PARTS, CF_UPLOADS,
+    self, CF_BUCKETS, CF_GC, CF_KEYS, CF_NODES, CF_OBJECTS, CF_OUTBOX, CF_PARTS, CF_UPLOADS,
 };
 use crate::store::keys;
 use crate::Result;
 use rocksdb::DB;
 use serde::de::DeserializeOwned;
 use tessera_types::codec;
+use tessera_types::events::{OutboxEvent, OutboxKind};
 use tessera_types::meta::{GcEntry, MetaError};
 use tessera_types::{AccessKey, BucketRecord, NodeInfo, ObjectRecord, PartRecord, UploadRecord};
 
@@ -118,29 +119,35 @@ pub(crate) fn get_topic(db: &DB, name: &str) -> Result<Option<tessera_types::eve
     db::get(db, crate::store::db::CF_TOPICS, name.as_bytes())
 }
 
-/// Outbox events after `after` (failed ones only, with `failed_only`).
+/// Which outbox entries a query is about: of one kind, one source bucket's.
+type OutboxFilter<'a> = (Option<OutboxKind>, Option<&'a str>);
+
+/// Outbox entries after `after` (failed ones only, with `failed_only`).
 pub(crate) fn list_events(
     db: &DB,
     after: Option<u64>,
     max: u32,
     failed_only: bool,
-) -> Result<Vec<tessera_types::events::OutboxEvent>> {
+    (kind, bucket): OutboxFilter<'_>,
+) -> Result<Vec<OutboxEvent>> {
     let start = after.map(|s| s.saturating_add(1)).unwrap_or(0);
-    let all: Vec<tessera_types::events::OutboxEvent> =
-        scan(db, crate::store::db::CF_OUTBOX, &keys::u64_key(start), None)?;
+    let all: Vec<OutboxEvent> = scan(db, CF_OUTBOX, &keys::u64_key(start), None)?;
     Ok(all
         .into_iter()
-        .filter(|e| !failed_only || e.failed.is_some())
+        .filter(|e| (!failed_only || e.failed.is_some()) && e.matches(kind, bucket))
         .take(max as usize)
         .collect())
 }
 
-/// Pending and failed outbox events, and the oldest pending one's time.
-pub(crate) fn event_stats(db: &DB) -> Result<tessera_types::meta::EventStats> {
-    let all: Vec<tessera_types::events::OutboxEvent> =
-        scan(db, crate::store::db::CF_OUTBOX, b"", None)?;
+/// Pending and failed outbox entries, and the oldest pending one's time.
+pub(crate) fn event_stats(
+    db: &DB,
+    kind: Option<OutboxKind>,
+    bucket: Option<&str>,
+) -> Result<tessera_types::meta::EventStats> {
+    let all: Vec<OutboxEvent> = scan(db, CF_OUTBOX, b"", None)?;
     let mut stats = tessera_types::meta::EventStats::default();
-    for e in all {
+    for e in all.iter().filter(|e| e.matches(kind, bucket)) {
         if e.failed.is_some() {
             stats.failed += 1;
         } else {
@@ -149,4 +156,9 @@ pub(crate) fn event_stats(db: &DB) -> Result<tessera_types::meta::EventStats> {
         }
     }
     Ok(stats)
+}
+
+/// Every remote replication endpoint, by name.
+pub(crate) fn list_remotes(db: &DB) -> Result<Vec<tessera_types::replication::Remote>> {
+    scan(db, crate::store::db::CF_REMOTES, b"", None)
 }

@@ -7,6 +7,7 @@ use super::db::{CF_BUCKETS, CF_OBJECTS, CF_PARTS, CF_UPLOADS};
 use super::events::{self, Change};
 use super::index;
 use super::keys;
+use super::replication;
 pub(crate) use super::tx::Tx;
 use super::tx::{Abort, Step};
 use crate::Result;
@@ -15,6 +16,7 @@ use tessera_types::events::EventName;
 use tessera_types::meta::{
     BucketConfig, Command, CommandReply, CommandResult, MetaError, Precondition,
 };
+use tessera_types::replication::ReplicationStatus;
 use tessera_types::{
     Acl, BlockId, BlockOwner, BlockRef, BucketRecord, ObjectRecord, PartRecord, Segment,
     UnixMillis, UploadRecord,
@@ -72,14 +74,33 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
             now,
             lease_ms,
             max,
-        } => events::lease(tx, worker, *now, *lease_ms, *max),
+            kind,
+        } => events::lease(tx, worker, *now, *lease_ms, *max, *kind),
+        Command::RenewLeases {
+            worker,
+            seqs,
+            until,
+        } => events::renew(tx, worker, seqs, *until),
         Command::AckEvents { seqs } => events::ack(tx, seqs),
         Command::RetryEvents {
             seqs,
             error,
             max_attempts,
         } => events::retry(tx, seqs, error, *max_attempts),
-        Command::ReplayEvents { topic } => events::replay(tx, topic.as_deref()),
+        Command::ReplayEvents {
+            topic,
+            kind,
+            bucket,
+        } => events::replay(tx, topic.as_deref(), *kind, bucket.as_deref()),
+        Command::SetReplicationStatus { updates } => replication::set_status(tx, updates),
+        Command::ResyncReplication {
+            bucket,
+            after,
+            max,
+            now,
+        } => replication::resync(tx, bucket, after.as_deref(), *max, *now),
+        Command::CreateRemote { remote } => replication::create_remote(tx, remote),
+        Command::DeleteRemote { name } => replication::delete_remote(tx, name),
         Command::SetObjectAcl { bucket, key, acl } => set_object_acl(tx, bucket, key, acl),
     };
     match outcome {
@@ -129,7 +150,7 @@ fn check_precondition(current: Option<&ObjectRecord>, pre: &Precondition) -> Ste
     }
 }
 
-fn require_bucket(tx: &Tx<'_>, name: &str) -> Step<BucketRecord> {
+pub(crate) fn require_bucket(tx: &Tx<'_>, name: &str) -> Step<BucketRecord> {
     tx.get(CF_BUCKETS, name.as_bytes())?
         .ok_or(Abort::App(MetaError::NoSuchBucket))
 }
@@ -181,6 +202,7 @@ fn set_bucket_config(tx: &mut Tx<'_>, name: &str, config: &BucketConfig) -> Step
             size: 0,
             etag: "",
             time: bucket.created,
+            replica: false,
         };
         events::queue(tx, &bucket, &change)?;
     }
@@ -232,12 +254,13 @@ fn put_object(
     let k = keys::object_key(bucket, key);
     let previous: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
     check_precondition(previous.as_ref(), pre)?;
-    tx.put(CF_OBJECTS, &k, object)?;
+    let object = replication::mark_pending(&b, key, object);
+    tx.put(CF_OBJECTS, &k, &*object)?;
     tx.index_blocks(&object_owner(bucket, key), object.blocks())?;
     if let Some(prev) = &previous {
         tx.queue_gc(unreferenced(prev.blocks(), &object.segments))?;
     }
-    events::queue(tx, &b, &created(event, key, object))?;
+    events::queue(tx, &b, &created(event, key, &object))?;
     Ok(CommandReply::Object(previous.map(Box::new)))
 }
 
@@ -256,6 +279,7 @@ fn created<'a>(event: EventName, key: &'a str, object: &'a ObjectRecord) -> Chan
         size: object.size,
         etag: &object.etag,
         time: object.last_modified,
+        replica: object.replication_status == Some(ReplicationStatus::Replica),
     }
 }
 
@@ -267,6 +291,7 @@ fn removed(key: &str, now: UnixMillis) -> Change<'_> {
         size: 0,
         etag: "",
         time: now,
+        replica: false,
     }
 }
 
@@ -387,6 +412,7 @@ fn complete_upload(
     let previous: Option<ObjectRecord> = tx.get(CF_OBJECTS, &k)?;
     check_precondition(previous.as_ref(), pre)?;
     let object = &with_stored_part_blocks(object, &parts);
+    let object = &*replication::mark_pending(&b, key, object);
     tx.put(CF_OBJECTS, &k, object)?;
     tx.index_blocks(&object_owner(bucket, key), object.blocks())?;
     // Free whatever the new object does not reference: parts left out of the

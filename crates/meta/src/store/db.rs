@@ -34,18 +34,20 @@ pub(crate) const CF_REPAIR: &str = "repair";
 pub(crate) const CF_TOPICS: &str = "topics";
 /// Events awaiting delivery, by sequence number.
 pub(crate) const CF_OUTBOX: &str = "outbox";
+/// Remote replication endpoints, by name.
+pub(crate) const CF_REMOTES: &str = "remotes";
 /// State-machine bookkeeping: last applied, membership, next GC seq, snapshot.
 pub(crate) const CF_SM: &str = "sm";
 
 /// The column families holding application state: what a snapshot carries.
-pub(crate) const DATA_CFS: [&str; 11] = [
+pub(crate) const DATA_CFS: [&str; 12] = [
     CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC, CF_BLOCKS, CF_REPAIR,
-    CF_TOPICS, CF_OUTBOX,
+    CF_TOPICS, CF_OUTBOX, CF_REMOTES,
 ];
 
-const ALL_CFS: [&str; 14] = [
+const ALL_CFS: [&str; 15] = [
     CF_LOGS, CF_RAFT, CF_BUCKETS, CF_OBJECTS, CF_UPLOADS, CF_PARTS, CF_KEYS, CF_NODES, CF_GC,
-    CF_BLOCKS, CF_REPAIR, CF_TOPICS, CF_OUTBOX, CF_SM,
+    CF_BLOCKS, CF_REPAIR, CF_TOPICS, CF_OUTBOX, CF_REMOTES, CF_SM,
 ];
 
 /// Opens (creating if needed) the database at `path` with every column

@@ -10,6 +10,7 @@ mod events;
 pub(crate) mod index;
 pub(crate) mod keys;
 mod log_store;
+mod replication;
 mod snapshot;
 mod state_machine;
 mod tx;

@@ -114,6 +114,29 @@ impl<'a> Tx<'a> {
         Ok(out)
     }
 
+    /// Up to `max` entries of `cf` whose key starts with `prefix`, from
+    /// `start` (inclusive) on, decoded.
+    pub(crate) fn scan_from<T: DeserializeOwned>(
+        &self,
+        cf: &str,
+        prefix: &[u8],
+        start: &[u8],
+        max: usize,
+    ) -> Result<Vec<(Vec<u8>, T)>> {
+        let mut out = Vec::new();
+        let mut it = self.db.raw_iterator_cf(db::cf(self.db, cf)?);
+        it.seek(start.max(prefix));
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !k.starts_with(prefix) || out.len() >= max {
+                break;
+            }
+            out.push((k.to_vec(), codec::decode(v)?));
+            it.next();
+        }
+        it.status()?;
+        Ok(out)
+    }
+
     /// The next number of the sequence shared by the GC queue and the
     /// event outbox (both in commit order).
     pub(crate) fn next_seq(&mut self) -> u64 {

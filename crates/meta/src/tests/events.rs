@@ -1,7 +1,9 @@
 //! Notification topics and the event outbox.
 
 use super::*;
-use tessera_types::events::{EventName, NotificationConfig, NotificationRule, OutboxEvent, Topic};
+use tessera_types::events::{
+    EventName, NotificationConfig, NotificationRule, OutboxEvent, OutboxKind, Topic,
+};
 use tessera_types::meta::{BucketConfig, Precondition};
 
 fn topic(name: &str) -> Topic {
@@ -29,6 +31,8 @@ fn events(h: &Harness) -> Vec<OutboxEvent> {
         after: None,
         max: 1000,
         failed_only: false,
+        kind: None,
+        bucket: None,
     }) {
         Ok(QueryReply::Events(e)) => e,
         other => panic!("{other:?}"),
@@ -41,6 +45,7 @@ fn lease(h: &mut Harness, worker: &str, now: i64, max: u32) -> Vec<OutboxEvent> 
         now,
         lease_ms: 1000,
         max,
+        kind: OutboxKind::Notification,
     }) {
         CommandReply::Events(e) => e,
         other => panic!("{other:?}"),
@@ -129,7 +134,7 @@ fn changes_queue_the_configured_events_in_the_same_commit() {
     let got: Vec<(String, EventName, String)> = events(&h)
         .into_iter()
         .skip(2)
-        .map(|e| (e.topic, e.event, e.key))
+        .map(|e| (e.target.describe(), e.event, e.key))
         .collect();
     assert_eq!(
         got,
@@ -202,6 +207,8 @@ fn leases_keep_per_key_order_and_expire() {
         after: None,
         max: 10,
         failed_only: true,
+        kind: None,
+        bucket: None,
     }) {
         Ok(QueryReply::Events(e)) => {
             assert_eq!(e.len(), 1);
@@ -210,6 +217,10 @@ fn leases_keep_per_key_order_and_expire() {
         }
         other => panic!("{other:?}"),
     }
-    h.ok(Command::ReplayEvents { topic: None });
+    h.ok(Command::ReplayEvents {
+        topic: None,
+        kind: None,
+        bucket: None,
+    });
     assert_eq!(lease(&mut h, "w2", 9100, 10).len(), 1);
 }

@@ -6,6 +6,7 @@ mod commands;
 mod events;
 mod listing;
 mod multipart;
+mod replication;
 mod snapshots;
 
 use crate::query::StateReader;
@@ -122,6 +123,7 @@ pub(crate) fn object(etag: &str, blocks: &[u8]) -> ObjectRecord {
         segments: blocks.iter().map(|t| Segment::Block(block(*t))).collect(),
         upload_id: None,
         acl: Default::default(),
+        replication_status: None,
     }
 }
 
@@ -145,6 +147,7 @@ pub(crate) fn upload(bucket: &str, key: &str, id: &str) -> UploadRecord {
         checksum_algorithm: None,
         checksum_type: None,
         acl: Default::default(),
+        replica: false,
     }
 }
 
