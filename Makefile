@@ -43,6 +43,14 @@ fmt: ## Format the code
 deps-check: ## Fail if a crate depends on a crate above it (see docs/design/architecture.md)
 	@bash scripts/deps-check.sh
 
+.PHONY: helm-check
+helm-check: ## Lint, render and validate the Helm chart offline (Helm's Go SDK, Kubernetes schemas)
+	@bash deploy/helm/check.sh
+
+.PHONY: deploy-check
+deploy-check: ## Check the compose files, Dockerfiles and healthcheck; build the images offline with a stand-in binary
+	@bash deploy/check.sh
+
 .PHONY: image
 image: ## Build the tessera:local image from the release binary, pulling nothing (TESSERA_BIN to use another binary)
 	@if [ -z "$$TESSERA_BIN" ]; then $(MAKE) --no-print-directory build; fi

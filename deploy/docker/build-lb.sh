@@ -28,16 +28,23 @@ trap cleanup EXIT
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
+download() {
+  (cd "$debs" && { ls "$1"_*.deb > /dev/null 2>&1 || apt-get download -q "$1" > "$work/apt.log" 2>&1; })
+}
+
 # Unpacks PKG and, recursively, the library packages it needs that this
 # machine lacks (first choice of each dependency) into $unpacked.
 unpack_deb() {
   local pkg=$1 deb dep
   [ -e "$work/seen.$pkg" ] && return 0
   touch "$work/seen.$pkg"
-  if ! (cd "$debs" && { ls "${pkg}"_*.deb > /dev/null 2>&1 || apt-get download -q "$pkg" > "$work/apt.log" 2>&1; }); then
-    cat "$work/apt.log" >&2
-    echo "build-lb: apt-get download $pkg failed (apt-get update first?)" >&2
-    exit 1
+  if ! download "$pkg"; then
+    # Package lists never fetched, or stale: refresh them once (as root).
+    if [ "$(id -u)" = 0 ] && [ ! -e "$work/updated" ]; then
+      touch "$work/updated"
+      apt-get update -qq > /dev/null 2>&1 || true
+    fi
+    download "$pkg" || { cat "$work/apt.log" >&2; echo "build-lb: apt-get download $pkg failed (apt-get update first?)" >&2; exit 1; }
   fi
   deb=$(ls "$debs/${pkg}"_*.deb | tail -n 1)
   dpkg-deb -x "$deb" "$unpacked"
