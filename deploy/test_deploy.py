@@ -26,9 +26,9 @@ COMPOSE = HERE / "compose"
 DOCKER = HERE / "docker"
 HEALTHCHECK = DOCKER / "healthcheck.sh"
 sys.path.insert(0, str(HERE))
-import cli_flags  # noqa: E402
+import cli_surface  # noqa: E402
 
-FLAGS = cli_flags.subcommand_flags()
+FLAGS = cli_surface.subcommand_flags()
 
 
 def compose_file() -> dict:
@@ -66,6 +66,7 @@ def test_compose_cluster_shape():
     meta, storage, gw = services("meta"), services("storage"), services("gateway")
     assert len(meta) == 3 and len(storage) == 6 and len(gw) == 2
     cfg = tomllib.loads((COMPOSE / "tessera.toml").read_text())
+    assert not cli_surface.unknown_config_fields(cfg, cli_surface.config_fields())
     assert cfg["engine"]["standard_profile"] == "4+2"
     for p in ("standard_profile", "reduced_redundancy_profile"):
         assert sum(map(int, cfg["engine"][p].split("+"))) <= len(storage)
@@ -79,7 +80,7 @@ def test_compose_commands_use_real_flags():
     for name, svc in {**services("meta"), **services("storage"), **services("gateway")}.items():
         args = argv(svc)
         assert args[0] == re.sub(r"\d+$", "", name)
-        assert not cli_flags.unknown_flags(args, FLAGS), name
+        assert not cli_surface.unknown_flags(args, FLAGS), name
 
 
 def test_compose_meta_peers_and_bootstrap():
@@ -176,7 +177,7 @@ def test_both_dockerfiles_have_the_same_runtime_layers():
         assert str(port) in re.search(r"EXPOSE (.*)", text).group(1)
     cmd = re.search(r"^CMD (.*)$", text, re.M).group(1)
     args = yaml.safe_load(cmd)
-    assert not cli_flags.unknown_flags(args, FLAGS)
+    assert not cli_surface.unknown_flags(args, FLAGS)
 
 
 def test_dockerfile_builds_with_the_locked_release_command():

@@ -3,7 +3,7 @@ Kubernetes schemas (kubernetes-validate), offline: lint, render with the
 defaults and with every values file of tessera/ci/, validate each manifest,
 and check what the chart promises. Run by deploy/helm/check.sh."""
 
-import os
+import json
 import shlex
 import shutil
 import subprocess
@@ -20,14 +20,15 @@ import yaml
 HERE = Path(__file__).resolve().parent
 CHART = HERE / "tessera"
 sys.path.insert(0, str(HERE.parent))
-import cli_flags  # noqa: E402
+import cli_surface  # noqa: E402
 
 RELEASE, NAMESPACE = "demo", "store"
 # Oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas.
 KUBE_VERSIONS = ["1.25.0", kubernetes_validate.latest_version()]
 VALUES_FILES = sorted((CHART / "ci").glob("*.yaml"))
 CASES = [("defaults", {})] + [(p.stem, yaml.safe_load(p.read_text())) for p in VALUES_FILES]
-FLAGS = cli_flags.subcommand_flags()
+FLAGS = cli_surface.subcommand_flags()
+CONFIG_FIELDS = cli_surface.config_fields()
 
 
 def render(values: dict) -> dict:
@@ -132,7 +133,7 @@ def test_meta_start_script(name, values, shell, tmp_path):
     for ordinal in range(n):
         pod = f"{full('meta')}-{ordinal}"
         argv = run_start_script(c, {"POD_NAME": pod}, tmp_path, shell)
-        assert argv[0] == "meta" and not cli_flags.unknown_flags(argv, FLAGS)
+        assert argv[0] == "meta" and not cli_surface.unknown_flags(argv, FLAGS)
         assert argv[argv.index("--node-id") + 1] == str(ordinal + 1)
         advertise = argv[argv.index("--advertise") + 1]
         assert advertise == f"{pod}.{full('meta')}.{NAMESPACE}.svc.{v['clusterDomain']}:7100"
@@ -159,7 +160,7 @@ def test_storage_statefulset_and_zones(name, values, shell, tmp_path):
         pod = f"{full('storage')}-{ordinal}"
         for node_zone in ("", "eu-west-1b"):
             argv = run_start_script(c, {"POD_NAME": pod, "NODE_ZONE": node_zone}, tmp_path, shell)
-            assert argv[0] == "storage" and not cli_flags.unknown_flags(argv, FLAGS)
+            assert argv[0] == "storage" and not cli_surface.unknown_flags(argv, FLAGS)
             zone = argv[argv.index("--zone") + 1]
             assert zone == (zones[ordinal % len(zones)] if zones else node_zone or pod)
             assert argv[argv.index("--advertise") + 1].startswith(f"{pod}.{full('storage')}.{NAMESPACE}.svc.")
@@ -173,6 +174,7 @@ def test_storage_statefulset_and_zones(name, values, shell, tmp_path):
 def test_config_file(name, values):
     v, docs = merged(values), render(values)
     cfg = tomllib.loads(docs[("ConfigMap", full("config"))]["data"]["tessera.toml"])
+    assert not cli_surface.unknown_config_fields(cfg, CONFIG_FIELDS)
     assert cfg["engine"]["standard_profile"] == v["erasure"]["standard"]
     assert cfg["engine"]["reduced_redundancy_profile"] == v["erasure"]["reducedRedundancy"]
     assert isinstance(cfg["engine"]["node_timeout_secs"], int)
@@ -191,7 +193,7 @@ def test_gateways_workers_and_services(name, values):
     gw = docs[("Deployment", full("gateway"))]
     assert gw["spec"]["replicas"] == v["gateway"]["replicas"]
     c = gw["spec"]["template"]["spec"]["containers"][0]
-    assert c["args"][0] == "gateway" and not cli_flags.unknown_flags(c["args"], FLAGS)
+    assert c["args"][0] == "gateway" and not cli_surface.unknown_flags(c["args"], FLAGS)
     assert ("--workers" in c["args"]) == v["gateway"]["workers"]
     # Root credentials from the chart's Secret, or the user's.
     secret = v["rootCredentials"]["existingSecret"] or full("root")
@@ -211,7 +213,7 @@ def test_gateways_workers_and_services(name, values):
     assert (worker is not None) == v["worker"]["enabled"]
     if worker:
         w = worker["spec"]["template"]["spec"]["containers"][0]
-        assert w["args"][0] == "worker" and not cli_flags.unknown_flags(w["args"], FLAGS)
+        assert w["args"][0] == "worker" and not cli_surface.unknown_flags(w["args"], FLAGS)
         assert worker["spec"]["replicas"] == v["worker"]["replicas"]
 
 
@@ -265,12 +267,21 @@ def test_bad_values_are_refused(values, message):
     assert message in str(e.value)
 
 
+def test_schema_knows_exactly_the_config_fields_of_the_binary():
+    schema = json.loads((CHART / "values.schema.json").read_text())["properties"]["config"]["properties"]
+    listed = {"": {k for k, v in schema.items() if v.get("type") != "object"}}
+    listed.update({k: set(v["properties"]) for k, v in schema.items() if v.get("type") == "object"})
+    assert listed == CONFIG_FIELDS
+
+
 @pytest.mark.parametrize("values,where", [
     ({"erasure": {"standard": "4-2"}}, "/erasure/standard"),
     ({"service": {"s3": {"type": "Ingress"}}}, "/service/s3/type"),
     ({"config": {"engine": {"standard_profile": "4+2"}}}, "/config/engine"),
     ({"storage": {"zones": ["a zone"]}}, "/storage/zones/0"),
     ({"meta": {"replicas": 0}}, "/meta/replicas"),
+    ({"config": {"engine": {"node_timeout": 20}}}, "/config/engine"),
+    ({"config": {"loglevel": "debug"}}, "/config"),
 ])
 def test_schema_refuses(values, where):
     with pytest.raises(helm.HelmValuesError) as e:

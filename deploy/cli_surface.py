@@ -1,11 +1,15 @@
-"""The flags `tessera SUBCOMMAND` accepts, read from the clap definitions in
-crates/cli/src/main.rs, so that the deployment files are checked against the
-binary's real command line without building it."""
+"""What the tessera binary accepts, read from its sources so that the
+deployment files are checked against it without building it: the flags of
+`tessera SUBCOMMAND` (the clap definitions in crates/cli/src/main.rs) and
+the fields of the TOML configuration (crates/util/src/config.rs, which
+rejects unknown fields)."""
 
 import re
 from pathlib import Path
 
-MAIN_RS = Path(__file__).resolve().parents[1] / "crates" / "cli" / "src" / "main.rs"
+ROOT = Path(__file__).resolve().parents[1]
+MAIN_RS = ROOT / "crates" / "cli" / "src" / "main.rs"
+CONFIG_RS = ROOT / "crates" / "util" / "src" / "config.rs"
 
 
 def _structs(src: str) -> dict:
@@ -46,3 +50,29 @@ def unknown_flags(argv: list, known: dict) -> list:
     assert sub in known, f"unknown subcommand {sub!r}"
     used = {a.split("=", 1)[0] for a in argv[1:] if a.startswith("--")}
     return sorted(used - known[sub])
+
+
+def config_fields() -> dict:
+    """{"": top-level fields, "engine": {...}, ...}: every field of the config file."""
+    structs = _structs(CONFIG_RS.read_text())
+    fields = lambda name: dict(re.findall(r"^\s*pub (\w+): ([\w<>]+),", structs[name], re.M))
+    top = fields("Config")
+    out = {"": {f for f, ty in top.items() if ty not in structs}}
+    for f, ty in top.items():
+        if ty in structs:
+            out[f] = set(fields(ty))
+    return out
+
+
+def unknown_config_fields(cfg: dict, known: dict) -> list:
+    """The fields of a parsed TOML configuration that the binary would reject."""
+    bad = []
+    for key, value in cfg.items():
+        if isinstance(value, dict):
+            if key not in known or key == "":
+                bad.append(f"[{key}]")
+                continue
+            bad += [f"{key}.{f}" for f in value if f not in known[key]]
+        elif key not in known[""]:
+            bad.append(key)
+    return bad
