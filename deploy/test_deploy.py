@@ -261,7 +261,7 @@ def docker_names():
     made = {"images": [], "containers": [], "networks": []}
     yield tag, made
     for c in made["containers"]:
-        docker("rm", "-f", c, check=False)
+        docker("rm", "-f", "-v", c, check=False)
     for n in made["networks"]:
         docker("network", "rm", n, check=False)
     for i in made["images"]:

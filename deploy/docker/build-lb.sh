@@ -81,5 +81,5 @@ rootfs_import "$root" "$base"
 ctx=$work/context
 mkdir -p "$ctx"
 cp "$here/Dockerfile.lb" "$ctx/Dockerfile"
-docker build --quiet --build-arg "BASE=$base" -t "$image" "$ctx" > /dev/null
+image_build "$image" "$ctx" "$base"
 echo "built $image"

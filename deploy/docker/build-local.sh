@@ -41,5 +41,5 @@ rootfs_import "$root" "$base"
 ctx=$work/context
 mkdir -p "$ctx/data"
 cp "$here/Dockerfile.local" "$ctx/Dockerfile"
-docker build --quiet --build-arg "BASE=$base" -t "$image" "$ctx" > /dev/null
+image_build "$image" "$ctx" "$base"
 echo "built $image ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')) from $bin"

@@ -8,6 +8,8 @@
 #   rootfs_add_file DIR SRC DEST     one file (symlinks followed)
 #   rootfs_add_user DIR NAME ID      a user and group NAME with uid = gid = ID
 #   rootfs_import DIR IMAGE          tar DIR (owned by root) | docker import
+#   image_build IMAGE CONTEXT BASE   docker build CONTEXT on BASE; the image
+#                                    the tag named before is removed if unused
 # LD_LIBRARY_PATH, when set, is honoured by ldd: build-lb.sh uses it for
 # libraries unpacked from Debian packages under ROOTFS_UNPACKED, which go to
 # the image at their path inside the package.
@@ -67,3 +69,13 @@ rootfs_import() {
   tar -C "$root" --numeric-owner --owner=0 --group=0 -c . | docker import - "$image" > /dev/null
 }
 
+
+image_build() {
+  local image=$1 ctx=$2 base=$3 old new
+  old=$(docker image inspect -f '{{.Id}}' "$image" 2> /dev/null || true)
+  docker build --quiet --build-arg "BASE=$base" -t "$image" "$ctx" > /dev/null
+  new=$(docker image inspect -f '{{.Id}}' "$image")
+  if [ -n "$old" ] && [ "$old" != "$new" ]; then
+    docker image rm "$old" > /dev/null 2>&1 || true
+  fi
+}
