@@ -43,6 +43,36 @@ fmt: ## Format the code
 deps-check: ## Fail if a crate depends on a crate above it (see docs/design/architecture.md)
 	@bash scripts/deps-check.sh
 
+.PHONY: helm-check
+helm-check: ## Lint, render and validate the Helm chart offline (Helm's Go SDK, Kubernetes schemas)
+	@bash deploy/helm/check.sh
+
+.PHONY: deploy-check
+deploy-check: ## Check the compose files, Dockerfiles and healthcheck; build the images offline with a stand-in binary
+	@bash deploy/check.sh
+
+.PHONY: image
+image: ## Build the tessera:local image from the release binary, pulling nothing (TESSERA_BIN to use another binary)
+	@if [ -z "$$TESSERA_BIN" ]; then $(MAKE) --no-print-directory build; fi
+	@bash deploy/docker/build-local.sh
+
+.PHONY: lb-image
+lb-image: ## Build the compose cluster's load balancer image (HAProxy), pulling nothing
+	@bash deploy/docker/build-lb.sh
+
+.PHONY: cluster-up
+cluster-up: ## Start the compose cluster (3 meta, 6 storage, 2 gateways, LB); returns once S3 answers on :9000
+	@docker image inspect $${TESSERA_LB_IMAGE:-tessera-lb:local} > /dev/null 2>&1 || bash deploy/docker/build-lb.sh
+	@bash deploy/compose/cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the compose cluster and remove its containers, network and volumes
+	@bash deploy/compose/cluster.sh down
+
+.PHONY: cluster-logs
+cluster-logs: ## Follow the compose cluster's logs
+	@bash deploy/compose/cluster.sh logs
+
 .PHONY: clean
 clean: ## Remove build output (the shared target directory too)
 	cargo clean
