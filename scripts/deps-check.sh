@@ -12,6 +12,7 @@ declare -A allowed=(
   [erasure]="types"
   [s3-protocol]="types"
   [policy]=""
+  [bench]=""
   [meta-client]="types proto"
   [storage-client]="types proto"
   [meta]="types proto util"
@@ -19,7 +20,7 @@ declare -A allowed=(
   [engine]="types erasure meta-client storage-client util"
   [workers]="types engine meta-client util s3-protocol"
   [gateway]="types s3-protocol policy engine util"
-  [cli]="types util proto meta meta-client storage storage-client gateway engine workers s3-protocol"
+  [cli]="types util proto meta meta-client storage storage-client gateway engine workers s3-protocol bench"
   [test-harness]="*"
 )
 

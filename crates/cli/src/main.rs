@@ -12,8 +12,10 @@ use tessera_util::Config;
 
 mod admin_cli;
 mod admin_replication;
+mod bench_cli;
 
 use admin_cli::{run_admin, AdminArgs};
+use bench_cli::{run_bench, BenchArgs};
 
 #[derive(Parser)]
 #[command(
@@ -37,10 +39,12 @@ enum Command {
     /// Run a stateless S3 gateway of a cluster (and, with --workers, the workers).
     Gateway(GatewayArgs),
     /// Run the background workers of a cluster (GC and the orphan sweep,
-    /// repair, scrub, notification delivery) without serving S3.
+    /// repair, scrub, notification delivery, replication) without serving S3.
     Worker(WorkerArgs),
     /// Administer a running Tessera through its admin API.
     Admin(AdminArgs),
+    /// Measure any S3 endpoint: put, get, mixed, list or multipart load.
+    Bench(BenchArgs),
 }
 
 #[derive(Args)]
@@ -185,6 +189,7 @@ fn main() -> Result<()> {
             Command::Gateway(args) => run_gateway(args).await,
             Command::Worker(args) => run_worker(args).await,
             Command::Admin(args) => run_admin(args).await,
+            Command::Bench(args) => run_bench(args).await,
         }
     })
 }
