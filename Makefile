@@ -73,6 +73,10 @@ cluster-down: ## Stop the compose cluster and remove its containers, network and
 cluster-logs: ## Follow the compose cluster's logs
 	@bash deploy/compose/cluster.sh logs
 
+.PHONY: bench
+bench: build ## Benchmark tessera server against SeaweedFS in one run; writes docs/benchmarks.md (ARGS=--cluster, --quick)
+	python3 scripts/bench/run.py $(ARGS)
+
 .PHONY: clean
 clean: ## Remove build output (the shared target directory too)
 	cargo clean

@@ -20,7 +20,7 @@ declare -A allowed=(
   [engine]="types erasure meta-client storage-client util"
   [workers]="types engine meta-client util s3-protocol"
   [gateway]="types s3-protocol policy engine util"
-  [cli]="types util proto meta meta-client storage storage-client gateway engine workers s3-protocol bench"
+  [cli]="types util proto meta meta-client storage storage-client gateway engine workers s3-protocol bench erasure"
   [test-harness]="*"
 )
 

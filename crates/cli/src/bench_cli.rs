@@ -7,7 +7,8 @@ use tessera_bench::{BenchConfig, Limit, SizeDist, Workload};
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// put, get, mixed (45% GET, 30% PUT, 15% HEAD, 10% DELETE), list or multipart.
+    /// put, get, mixed (45% GET, 30% PUT, 15% HEAD, 10% DELETE), list or
+    /// multipart; or cpu: the per-byte cost of a PUT on this machine, no server.
     workload: String,
     /// The S3 endpoint URL.
     #[arg(long, default_value = "http://127.0.0.1:9000")]
@@ -23,9 +24,10 @@ pub struct BenchArgs {
     /// The bucket (created if missing). Objects go under tessera-bench/RUN/ and are deleted afterwards.
     #[arg(long, default_value = "tessera-bench")]
     bucket: String,
-    /// Object size, e.g. 4KiB, 1MiB, or a weighted mix: 4KiB:80,1MiB:20.
-    #[arg(long, default_value = "4KiB")]
-    size: String,
+    /// Object size, e.g. 4KiB, 1MiB, or a weighted mix: 4KiB:80,1MiB:20
+    /// [default 4KiB; for cpu, the buffer measured, 64MiB].
+    #[arg(long)]
+    size: Option<String>,
     /// Concurrent clients.
     #[arg(long, short = 'c', default_value_t = 16)]
     concurrency: usize,
@@ -50,6 +52,9 @@ pub struct BenchArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// The erasure profile `cpu` encodes with.
+    #[arg(long, default_value = "2+1")]
+    profile: String,
 }
 
 fn credential(given: Option<String>, names: [&str; 2]) -> Result<String> {
@@ -64,6 +69,10 @@ fn credential(given: Option<String>, names: [&str; 2]) -> Result<String> {
 }
 
 pub async fn run_bench(args: BenchArgs) -> Result<()> {
+    if args.workload == "cpu" {
+        let size = tessera_bench::parse_size(args.size.as_deref().unwrap_or("64MiB"))?;
+        return crate::cpu_ceiling::run(size as usize, &args.profile, args.json);
+    }
     let cfg = BenchConfig {
         access_key: credential(
             args.access_key,
@@ -77,7 +86,7 @@ pub async fn run_bench(args: BenchArgs) -> Result<()> {
         region: args.region,
         bucket: args.bucket,
         workload: Workload::parse(&args.workload)?,
-        sizes: SizeDist::parse(&args.size)?,
+        sizes: SizeDist::parse(args.size.as_deref().unwrap_or("4KiB"))?,
         concurrency: args.concurrency,
         limit: match args.count {
             Some(n) => Limit::Count(n),

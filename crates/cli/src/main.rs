@@ -13,6 +13,7 @@ use tessera_util::Config;
 mod admin_cli;
 mod admin_replication;
 mod bench_cli;
+mod cpu_ceiling;
 
 use admin_cli::{run_admin, AdminArgs};
 use bench_cli::{run_bench, BenchArgs};

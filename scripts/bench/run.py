@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""`make bench`: Tessera and SeaweedFS side by side, in one run.
+
+    scripts/bench/run.py [--quick] [--cluster] [--out docs/benchmarks.md]
+
+Starts `tessera server` (the release binary, or $TESSERA_BIN) and a
+single-node SeaweedFS (scripts/bench/seaweedfs.sh) with their data in the same
+directory on the same disk, runs the same `tessera bench` suite against each,
+one after the other, and writes the results with Tessera/SeaweedFS ratios and
+each server's peak RSS into the benchmarks page between its
+`<!-- bench:begin -->` and `<!-- bench:end -->` markers. With --cluster, the
+suite runs against a local multi-process cluster (scripts/local-cluster.sh)
+instead of `tessera server`. --quick shortens every step (for a smoke test).
+"""
+import argparse, datetime, json, os, platform, shutil, signal, subprocess, sys, tempfile, time
+import urllib.request, urllib.error
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/tessera/target"))
+BIN = os.environ.get("TESSERA_BIN", os.path.join(TARGET, "release", "tessera"))
+AK, SK = "BENCHROOTKEY00000001", "bench-root-secret-key-0123456789abcdefgh"
+TESSERA_PORT, PEER_PORT, CLUSTER_OFFSET = 9400, 8333, 300
+
+# (label, workload, size, concurrency, seconds, objects, what the ratio compares)
+SUITE = [
+    ("4 KiB PUT", "put", "4KiB", 16, 20, 0, "ops_per_sec"),
+    ("4 KiB GET", "get", "4KiB", 16, 20, 2000, "ops_per_sec"),
+    ("1 MiB PUT", "put", "1MiB", 8, 20, 0, "mib_per_sec"),
+    ("1 MiB GET", "get", "1MiB", 8, 20, 200, "mib_per_sec"),
+    ("64 MiB PUT", "put", "64MiB", 4, 30, 0, "mib_per_sec"),
+    ("64 MiB GET", "get", "64MiB", 4, 30, 12, "mib_per_sec"),
+    ("LIST 20,000 keys", "list", "0", 4, 20, 20000, "keys_per_sec"),
+    ("mixed 4 KiB-1 MiB", "mixed", "4KiB:80,1MiB:20", 16, 20, 1000, "ops_per_sec"),
+]
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def wait_http(url, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # any HTTP answer: the server is up
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"bench: nothing answers at {url} after {timeout} s")
+
+
+def rss_kib(pid, field):
+    """VmRSS or VmHWM (peak) of a process, KiB."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def bench(endpoint, ak, sk, bucket, workload, size, conc, secs, objects):
+    cmd = [BIN, "bench", workload, "--endpoint", endpoint, "--access-key", ak,
+           "--secret-key", sk, "--bucket", bucket, "--size", size, "-c", str(conc),
+           "--duration", str(secs), "--objects", str(objects), "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 900)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:3])} failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--cluster", action="store_true")
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    args = ap.parse_args()
+    if not os.access(BIN, os.X_OK):
+        raise SystemExit(f"bench: no binary at {BIN} (make build, or set TESSERA_BIN)")
+    work = tempfile.mkdtemp(prefix="bench-", dir=os.path.dirname(TARGET) if os.path.isdir(os.path.dirname(TARGET)) else None)
+    procs, results, rss = [], {}, {}
+    peer_dir = os.path.join(work, "seaweedfs")
+    cluster_dir = os.path.join(work, "cluster")
+    try:
+        env = dict(os.environ, TESSERA_ROOT_ACCESS_KEY=AK, TESSERA_ROOT_SECRET_KEY=SK)
+        if args.cluster:
+            env["TESSERA_PORT_OFFSET"] = str(CLUSTER_OFFSET)
+            env["TESSERA_BIN"] = BIN
+            subprocess.run([os.path.join(ROOT, "scripts", "local-cluster.sh"), "up", cluster_dir],
+                           env=env, check=True, stdout=sys.stderr)
+            tessera_ep = f"http://127.0.0.1:{19001 + CLUSTER_OFFSET}"
+            tessera_pid = None
+        else:
+            data = os.path.join(work, "tessera")
+            os.makedirs(data)
+            p = subprocess.Popen([BIN, "server", "--data-dir", data,
+                                  "--s3-addr", f"127.0.0.1:{TESSERA_PORT}",
+                                  "--admin-addr", f"127.0.0.1:{TESSERA_PORT + 1}",
+                                  "--website-addr", f"127.0.0.1:{TESSERA_PORT + 2}"],
+                                 env=env, stdout=open(os.path.join(work, "tessera.log"), "w"),
+                                 stderr=subprocess.STDOUT)
+            procs.append(p)
+            tessera_ep = f"http://127.0.0.1:{TESSERA_PORT}"
+            tessera_pid = p.pid
+        wait_http(tessera_ep)
+        peer_env = dict(os.environ, PEER_ACCESS_KEY=AK, PEER_SECRET_KEY=SK)
+        subprocess.run([os.path.join(ROOT, "scripts", "bench", "seaweedfs.sh"), "start", peer_dir,
+                        str(PEER_PORT)], env=peer_env, check=True, stdout=sys.stderr)
+        peer_pid = int(open(os.path.join(peer_dir, "weed.pid")).read())
+        peer_ep = f"http://127.0.0.1:{PEER_PORT}"
+        time.sleep(5)
+        if tessera_pid:
+            rss["tessera_idle"] = rss_kib(tessera_pid, "VmRSS")
+        rss["peer_idle"] = rss_kib(peer_pid, "VmRSS")
+        for label, workload, size, conc, secs, objects, metric in SUITE:
+            if args.quick:
+                secs, objects = 3, min(objects, 200)
+            for name, ep in (("tessera", tessera_ep), ("seaweedfs", peer_ep)):
+                log(f"bench: {label} on {name} ...")
+                bucket = f"bench-{workload}"
+                results[(label, name)] = bench(ep, AK, SK, bucket, workload, size, conc, secs, objects)
+        if tessera_pid:
+            rss["tessera_peak"] = rss_kib(tessera_pid, "VmHWM")
+        rss["peer_peak"] = rss_kib(peer_pid, "VmHWM")
+    finally:
+        subprocess.run([os.path.join(ROOT, "scripts", "bench", "seaweedfs.sh"), "stop", peer_dir],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if args.cluster:
+            subprocess.run([os.path.join(ROOT, "scripts", "local-cluster.sh"), "down", cluster_dir],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    write(args, results, rss)
+
+
+def fmt(v):
+    return "-" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:,.1f}")
+
+
+def write(args, results, rss):
+    cmd = "make bench" + (" ARGS=--cluster" if args.cluster else "") + (" ARGS=--quick" if args.quick else "")
+    what = "a local 3+6+2 process cluster (scripts/local-cluster.sh)" if args.cluster else "`tessera server`"
+    lines = [
+        f"Run {datetime.date.today().isoformat()} on {machine()}, with `{cmd}`: "
+        f"Tessera as {what}, SeaweedFS as one `weed server` with its S3 gateway, "
+        "data on the same disk, the same `tessera bench` suite against each, one after the other.",
+        "",
+        "| test | measure | Tessera | SeaweedFS | Tessera/SeaweedFS | Tessera p50 / p99 ms | SeaweedFS p50 / p99 ms | errors (T/S) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    names = {"ops_per_sec": "ops/s", "mib_per_sec": "MiB/s", "keys_per_sec": "keys/s"}
+    for label, _w, _s, _c, _secs, _o, metric in SUITE:
+        t, s = results.get((label, "tessera")), results.get((label, "seaweedfs"))
+        if not t or not s:
+            continue
+        tv, sv = t["total"].get(metric), s["total"].get(metric)
+        ratio = f"{tv / sv:.2f}×" if tv and sv else "-"
+        lat = lambda r: f"{r['total']['p50_ms']:.1f} / {r['total']['p99_ms']:.1f}"
+        err = lambda r: r["total"]["errors"] + r["total"]["corrupt"]
+        lines.append(f"| {label} | {names[metric]} | {fmt(tv)} | {fmt(sv)} | {ratio} | {lat(t)} | {lat(s)} | {err(t)} / {err(s)} |")
+    mib = lambda k: None if rss.get(k) is None else rss[k] / 1024
+    lines += ["", "| memory | Tessera | SeaweedFS |", "|---|---|---|",
+              f"| idle RSS after start, MiB | {fmt(mib('tessera_idle'))} | {fmt(mib('peer_idle'))} |",
+              f"| peak RSS over the run, MiB | {fmt(mib('tessera_peak'))} | {fmt(mib('peer_peak'))} |"]
+    block = "\n".join(lines)
+    print(block)
+    try:
+        text = open(args.out).read()
+    except OSError:
+        text = "# Benchmarks\n\n<!-- bench:begin -->\n<!-- bench:end -->\n"
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if args.cluster:
+        begin, end = "<!-- bench-cluster:begin -->", "<!-- bench-cluster:end -->"
+        if begin not in text:
+            text += f"\n## Cluster\n\n{begin}\n{end}\n"
+    if args.quick:
+        return  # a smoke test: not recorded
+    i, j = text.find(begin), text.find(end)
+    if i < 0 or j < 0:
+        text += f"\n{begin}\n{end}\n"
+        i, j = text.find(begin), text.find(end)
+    text = text[: i + len(begin)] + "\n" + block + "\n" + text[j:]
+    with open(args.out, "w") as f:
+        f.write(text)
+    log(f"bench: results written to {os.path.relpath(args.out, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
