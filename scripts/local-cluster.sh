@@ -16,10 +16,15 @@
 # else the release build, else the debug build. Ports: meta 17101-17103,
 # storage 17201+, S3 19001-19002, admin 19101-19102, website 19081-19082
 # (TESSERA_PORT_OFFSET adds to all). A storage node silent for 30 s is declared down.
+#
+# TESSERA_SEPARATE_WORKER=1 at `up`: gateway1 runs without --workers and the
+# background workers run in their own process, worker1 (`tessera worker`,
+# no ports), which kill/start handle like any node (start DIR worker2 adds
+# another). The choice is kept in DIR/separate-worker for later starts.
 set -euo pipefail
 
 cmd=${1:-}; DIR=${2:-}; NODE=${3:-}
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ -n "$cmd" ] && [ -n "$DIR" ] || usage
 mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
 OFF=${TESSERA_PORT_OFFSET:-0}
@@ -45,6 +50,9 @@ credentials() {
   fi
 }
 
+# Whether the workers run in worker nodes rather than in gateway1.
+separate_worker() { [ "${TESSERA_SEPARATE_WORKER:-0}" = 1 ] || [ -f "$DIR/separate-worker" ]; }
+
 # The command line of a node, by name.
 node_args() {
   local n=$1 i
@@ -59,9 +67,11 @@ node_args() {
       echo "storage --config $DIR/tessera.toml --data-dir $DIR/$n --zone zone-$i --addr 127.0.0.1:$((17200+i+OFF)) --meta $META_LIST" ;;
     gateway[1-9])
       i=${n#gateway}
-      local w=""; [ "$i" = 1 ] && w="--workers"
+      local w=""; [ "$i" = 1 ] && ! separate_worker && w="--workers"
       echo "gateway --config $DIR/tessera.toml --meta $META_LIST --s3-addr 127.0.0.1:$((19000+i+OFF)) --admin-addr 127.0.0.1:$((19100+i+OFF)) --website-addr 127.0.0.1:$((19080+i+OFF)) $w" ;;
-    *) echo "unknown node name: $n (meta1-3, storageN, gateway1-2)" >&2; return 1 ;;
+    worker[1-9])
+      echo "worker --config $DIR/tessera.toml --meta $META_LIST" ;;
+    *) echo "unknown node name: $n (meta1-3, storageN, gateway1-2, workerN)" >&2; return 1 ;;
   esac
 }
 
@@ -95,6 +105,7 @@ case "$cmd" in
     credentials
     # Every node of this cluster gets these same root credentials.
     export TESSERA_ROOT_ACCESS_KEY=$AK TESSERA_ROOT_SECRET_KEY=$SK
+    if [ "${TESSERA_SEPARATE_WORKER:-0}" = 1 ]; then touch "$DIR/separate-worker"; else rm -f "$DIR/separate-worker"; fi
     cat > "$DIR/tessera.toml" <<TOML
 [engine]
 standard_profile = "4+2"
@@ -108,6 +119,7 @@ TOML
     for i in 1 2 3 4 5 6; do start_node "storage$i"; done
     for n in gateway1 gateway2; do start_node "$n"; done
     wait_ready $((19101+OFF)) 6 && wait_ready $((19102+OFF)) 6
+    if separate_worker; then start_node worker1; fi
     cat > "$DIR/cluster.env" <<ENV
 S3_ENDPOINTS="http://127.0.0.1:$((19001+OFF)) http://127.0.0.1:$((19002+OFF))"
 ADMIN_ENDPOINT=http://127.0.0.1:$((19101+OFF))
@@ -117,7 +129,12 @@ ENV
     echo "cluster up; settings in $DIR/cluster.env" ;;
   kill)
     [ -n "$NODE" ] || usage
-    if running "$NODE"; then kill -9 "$(cat "$DIR/$NODE.pid")"; echo "killed $NODE"; else echo "$NODE is not running"; fi ;;
+    if running "$NODE"; then
+      kill -9 "$(cat "$DIR/$NODE.pid")"
+      # Until it is gone, so that a `start` right after does start it.
+      for _ in $(seq 1 50); do running "$NODE" || break; sleep 0.2; done
+      echo "killed $NODE"
+    else echo "$NODE is not running"; fi ;;
   start|add)
     [ -n "$NODE" ] || usage
     start_node "$NODE" ;;

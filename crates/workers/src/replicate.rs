@@ -159,11 +159,12 @@ impl ReplicationWorker {
         let current = self.head(dest, &task.key).await?;
         if current.as_ref() != Some(&(obj.etag.clone(), obj.size)) {
             let class = target.storage_class.unwrap_or(obj.storage_class);
-            match dest {
-                Destination::Local(bucket) => {
-                    self.put_local(bucket, &task.key, &obj, class).await?
-                }
-                Destination::Remote(c) => c.put(self.engine(), &task.key, &obj, class).await?,
+            let copied = match dest {
+                Destination::Local(bucket) => self.put_local(bucket, &task.key, &obj, class).await,
+                Destination::Remote(c) => c.put(self.engine(), &task.key, &obj, class).await,
+            };
+            if let Err(failure) = copied {
+                return Err(self.explain(task, &obj, failure).await);
             }
             info!(
                 bucket = %task.bucket,
@@ -180,6 +181,32 @@ impl ReplicationWorker {
             last_modified: obj.last_modified,
             status: ReplicationStatus::Completed,
         }))
+    }
+
+    /// A failed copy, told apart from a source overwritten or deleted while
+    /// it was being read (its blocks freed under the copy): then the next
+    /// attempt copies the new state, and nothing is wrong.
+    async fn explain(
+        &self,
+        task: &OutboxEvent,
+        copied: &ObjectRecord,
+        failure: Failure,
+    ) -> Failure {
+        let now = self
+            .engine()
+            .meta()
+            .get_object(&task.bucket, &task.key)
+            .await;
+        let same =
+            |o: &ObjectRecord| o.etag == copied.etag && o.last_modified == copied.last_modified;
+        match now {
+            Ok(Some(o)) if same(&o) => failure,
+            Ok(_) => transient(format!(
+                "{}/{} changed while it was copied; copying its new state",
+                task.bucket, task.key
+            )),
+            Err(_) => failure,
+        }
     }
 
     /// FAILED for the source's current version (a task given up on).
