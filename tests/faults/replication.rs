@@ -2,12 +2,10 @@
 //! that takes over (here, the restarted one) copies the object. Nothing is
 //! lost.
 
-use aws_sdk_s3::types::{
-    Destination, ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter,
-    ReplicationRuleStatus,
-};
 use std::time::Duration;
-use tessera_test_harness::{data, put_multipart, Cluster, ClusterSpec, TestServer};
+use tessera_test_harness::{
+    data, put_multipart, replication_config, Cluster, ClusterSpec, TestServer,
+};
 use tessera_types::events::OutboxKind;
 use tessera_types::now_millis;
 use tessera_types::replication::Remote;
@@ -25,28 +23,6 @@ async fn black_hole() -> String {
         }
     });
     format!("http://{addr}")
-}
-
-/// Every key of the bucket to `dest`.
-fn config(dest: &str) -> ReplicationConfiguration {
-    let rule = ReplicationRule::builder()
-        .id("all")
-        .priority(1)
-        .status(ReplicationRuleStatus::Enabled)
-        .filter(ReplicationRuleFilter::builder().prefix("").build())
-        .destination(
-            Destination::builder()
-                .bucket(format!("arn:aws:s3:::{dest}"))
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    ReplicationConfiguration::builder()
-        .role("")
-        .rules(rule)
-        .build()
-        .unwrap()
 }
 
 fn remote(endpoint: String, target: &TestServer) -> Remote {
@@ -88,7 +64,7 @@ async fn a_worker_killed_mid_copy_loses_nothing() {
     c.create_bucket().bucket("src").send().await.unwrap();
     c.put_bucket_replication()
         .bucket("src")
-        .replication_configuration(config("backup"))
+        .replication_configuration(replication_config("", "backup", false))
         .send()
         .await
         .unwrap();

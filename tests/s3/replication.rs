@@ -3,43 +3,13 @@
 //! status, resync, and a remote that is down for a minute.
 
 use crate::{put, setup};
-use aws_sdk_s3::types::{
-    DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination, ReplicationConfiguration,
-    ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
-};
 use aws_sdk_s3::Client;
 use std::time::Duration;
 use tessera_cli::admin_client::AdminClient;
 use tessera_gateway::admin::CreateRemoteRequest;
-use tessera_test_harness::{data, put_multipart, test_config, TestServer};
-
-/// A configuration with one rule: keys under `prefix` go to `dest`.
-pub fn config(prefix: &str, dest: &str, deletes: bool) -> ReplicationConfiguration {
-    let status = if deletes {
-        DeleteMarkerReplicationStatus::Enabled
-    } else {
-        DeleteMarkerReplicationStatus::Disabled
-    };
-    let rule = ReplicationRule::builder()
-        .id("all")
-        .priority(1)
-        .status(ReplicationRuleStatus::Enabled)
-        .filter(ReplicationRuleFilter::builder().prefix(prefix).build())
-        .delete_marker_replication(DeleteMarkerReplication::builder().status(status).build())
-        .destination(
-            Destination::builder()
-                .bucket(format!("arn:aws:s3:::{dest}"))
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    ReplicationConfiguration::builder()
-        .role("arn:aws:iam::000000000000:role/replication")
-        .rules(rule)
-        .build()
-        .unwrap()
-}
+use tessera_test_harness::{
+    data, put_multipart, replication_config as config, test_config, TestServer,
+};
 
 /// Every key of `bucket` with its ETag, in order.
 pub async fn contents(c: &Client, bucket: &str) -> Vec<(String, String)> {

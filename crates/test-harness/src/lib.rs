@@ -127,6 +127,44 @@ pub async fn put_multipart(c: &aws_sdk_s3::Client, bucket: &str, key: &str, part
     complete_upload(c, bucket, key, &id, &etags).await;
 }
 
+/// A replication configuration with one rule: keys under `prefix` go to
+/// `arn:aws:s3:::DEST`, deletes too when `deletes`.
+pub fn replication_config(
+    prefix: &str,
+    dest: &str,
+    deletes: bool,
+) -> aws_sdk_s3::types::ReplicationConfiguration {
+    use aws_sdk_s3::types::{
+        DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination,
+        ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
+    };
+
+    let status = if deletes {
+        DeleteMarkerReplicationStatus::Enabled
+    } else {
+        DeleteMarkerReplicationStatus::Disabled
+    };
+    let rule = ReplicationRule::builder()
+        .id("all")
+        .priority(1)
+        .status(ReplicationRuleStatus::Enabled)
+        .filter(ReplicationRuleFilter::builder().prefix(prefix).build())
+        .delete_marker_replication(DeleteMarkerReplication::builder().status(status).build())
+        .destination(
+            Destination::builder()
+                .bucket(format!("arn:aws:s3:::{dest}"))
+                .build()
+                .expect("destination"),
+        )
+        .build()
+        .expect("rule");
+    ReplicationConfiguration::builder()
+        .role("arn:aws:iam::000000000000:role/replication")
+        .rules(rule)
+        .build()
+        .expect("replication configuration")
+}
+
 /// Deterministic pseudo-random bytes.
 pub fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed

@@ -34,6 +34,24 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// The slowest transfer rate tolerated before a body upload is abandoned.
 const MIN_RATE: u64 = 1024 * 1024;
 
+/// Sets the object's content headers, metadata and storage class on a
+/// PutObject or CreateMultipartUpload request (two builder types with the
+/// same setters).
+macro_rules! with_object_headers {
+    ($builder:expr, $obj:expr, $class:expr) => {{
+        let c = &$obj.content;
+        $builder
+            .set_content_type(c.content_type.clone())
+            .set_content_encoding(c.content_encoding.clone())
+            .set_content_disposition(c.content_disposition.clone())
+            .set_content_language(c.content_language.clone())
+            .set_cache_control(c.cache_control.clone())
+            .set_expires(expires($obj))
+            .set_metadata(metadata($obj))
+            .set_storage_class(sdk_class($class))
+    }};
+}
+
 /// A client of one remote.
 pub struct RemoteClient {
     name: String,
@@ -125,22 +143,14 @@ impl RemoteClient {
         obj: &ObjectRecord,
         class: StorageClass,
     ) -> Result<(), Failure> {
-        let c = &obj.content;
         let call = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_length(obj.size as i64)
-            .body(body(engine, obj, 0..obj.size))
-            .set_content_type(c.content_type.clone())
-            .set_content_encoding(c.content_encoding.clone())
-            .set_content_disposition(c.content_disposition.clone())
-            .set_content_language(c.content_language.clone())
-            .set_cache_control(c.cache_control.clone())
-            .set_expires(expires(obj))
-            .set_metadata(metadata(obj))
-            .set_storage_class(sdk_class(class))
+            .body(body(engine, obj, 0..obj.size));
+        let call = with_object_headers!(call, obj, class)
             .customize()
             .mutate_request(mark_replica)
             .send();
@@ -157,20 +167,12 @@ impl RemoteClient {
         obj: &ObjectRecord,
         class: StorageClass,
     ) -> Result<(), Failure> {
-        let c = &obj.content;
         let create = self
             .client
             .create_multipart_upload()
             .bucket(&self.bucket)
-            .key(key)
-            .set_content_type(c.content_type.clone())
-            .set_content_encoding(c.content_encoding.clone())
-            .set_content_disposition(c.content_disposition.clone())
-            .set_content_language(c.content_language.clone())
-            .set_cache_control(c.cache_control.clone())
-            .set_expires(expires(obj))
-            .set_metadata(metadata(obj))
-            .set_storage_class(sdk_class(class))
+            .key(key);
+        let create = with_object_headers!(create, obj, class)
             .customize()
             .mutate_request(mark_replica)
             .send();
