@@ -76,7 +76,7 @@ class Ledger:
         self.acked = {}      # key -> (md5, size)
         self.deleted = set()  # keys whose DELETE was acknowledged
         self.uncertain = {}  # key -> set of md5s it may hold (None: absent)
-        self.pending = set()  # keys a thread is working on right now
+        self.deleting = set()  # keys whose DELETE is in flight
         self.acks = []       # (monotonic time, op)
         self.acked_at = {}   # key -> wall-clock time of its acknowledgement
         self.events = []     # (wall-clock time, what the tests did)
@@ -325,12 +325,17 @@ class Workload:
     def _delete(self, s3, key):
         acked, _, uncertain = self._state(key)
         maybe = {None} | ({acked[0]} if acked else set()) | (uncertain or set())
+        with self.ledger.lock:
+            self.ledger.deleting.add(key)
         try:
             s3.delete_object(Bucket=self.bucket, Key=key)
         except Exception as e:  # noqa: BLE001
             self.ledger.fail("delete", key, e, maybe=maybe)
-            return
-        self.ledger.ack("delete", key)
+        else:
+            self.ledger.ack("delete", key)
+        finally:
+            with self.ledger.lock:
+                self.ledger.deleting.discard(key)
 
     def _list(self, s3, prefix):
         acked, deleted, uncertain = self.ledger.snapshot()
@@ -357,9 +362,12 @@ class Workload:
                 self.ledger.violation(f"LIST {prefix}: {key} listed after its DELETE was acknowledged")
 
     def _state(self, key):
+        """(acknowledged (md5, size) or None, deleted or being deleted,
+        the states it may be in or None)."""
         with self.ledger.lock:
             u = self.ledger.uncertain.get(key)
-            return self.ledger.acked.get(key), key in self.ledger.deleted, (set(u) if u is not None else None)
+            gone = key in self.ledger.deleted or key in self.ledger.deleting
+            return self.ledger.acked.get(key), gone, (set(u) if u is not None else None)
 
     # --- the AWS CLI -------------------------------------------------------------
 
@@ -437,8 +445,14 @@ class Workload:
     def _cli_rm(self, key):
         acked, _, uncertain = self._state(key)
         maybe = {None} | ({acked[0]} if acked else set()) | (uncertain or set())
-        if self._cli_call("cli-rm", key, "s3", "rm", f"s3://{self.bucket}/{key}", maybe=maybe):
-            self.ledger.ack("cli-rm", key)
+        with self.ledger.lock:
+            self.ledger.deleting.add(key)
+        try:
+            if self._cli_call("cli-rm", key, "s3", "rm", f"s3://{self.bucket}/{key}", maybe=maybe):
+                self.ledger.ack("cli-rm", key)
+        finally:
+            with self.ledger.lock:
+                self.ledger.deleting.discard(key)
 
     # --- checking everything -------------------------------------------------------
 
