@@ -15,11 +15,15 @@ root=$(cd "$here/../.." && pwd)
 deploy_venv "$here/requirements.txt" cluster-venv
 
 export TESSERA_COMPOSE_PROJECT=${TESSERA_COMPOSE_PROJECT:-tessera-cluster-test}
+rc=1
 cleanup() {
-  # The tests' own finalizer removes the cluster; this is for a killed run.
+  # The tests' own finalizer removes the cluster; this is for a killed run
+  # (unless TESSERA_CLUSTER_KEEP=1 asked to keep a failed run's cluster).
+  if [ "${TESSERA_CLUSTER_KEEP:-}" = 1 ] && [ "$rc" != 0 ]; then return; fi
   bash "$root/deploy/compose/cluster.sh" down > /dev/null 2>&1 || true
 }
 trap cleanup EXIT
 cd "$here"
 timeout --signal=TERM --kill-after=30 "${TESSERA_CLUSTER_TEST_TIMEOUT:-1200}" \
-  "$PY" -m pytest -p no:cacheprovider "$@"
+  "$PY" -m pytest -p no:cacheprovider "$@" && rc=0 || rc=$?
+exit "$rc"
