@@ -18,6 +18,7 @@ after each fault."""
 import hashlib
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,7 +187,10 @@ class Workload:
         for t in self.threads:
             t.join(max(0.0, deadline - time.monotonic()))
         with self.ledger.lock:
-            return [f"{t.name}: {self.current.get(t.name, '?')}" for t in self.threads if t.is_alive()]
+            stuck = [f"{t.name}: {self.current.get(t.name, '?')}" for t in self.threads if t.is_alive()]
+        if not stuck:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return stuck
 
     def doing(self) -> list:
         """What each thread is doing right now."""
