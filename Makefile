@@ -77,6 +77,14 @@ cluster-logs: ## Follow the compose cluster's logs
 bench: build ## Benchmark tessera server against SeaweedFS in one run; writes docs/benchmarks.md (ARGS=--cluster, --quick)
 	python3 scripts/bench/run.py $(ARGS)
 
+.PHONY: test-cluster
+test-cluster: ## Fault tests of the compose cluster through its LB (Docker; binary: TESSERA_BIN, default the debug build)
+	@bin="$${TESSERA_BIN:-$(CARGO_TARGET_DIR)/debug/tessera}"; \
+	  test -x "$$bin" || { echo "test-cluster: no binary at $$bin (make test builds it; or set TESSERA_BIN)" >&2; exit 1; }; \
+	  TESSERA_BIN="$$bin" bash deploy/docker/build-local.sh
+	@bash deploy/docker/build-lb.sh
+	@bash tests/cluster/run.sh
+
 .PHONY: clean
 clean: ## Remove build output (the shared target directory too)
 	cargo clean

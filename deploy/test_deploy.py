@@ -117,8 +117,12 @@ def test_compose_gateways_and_load_balancer():
         assert env["TESSERA_ROOT_ACCESS_KEY"].startswith("${TESSERA_ROOT_ACCESS_KEY:?")
         assert env["TESSERA_ROOT_SECRET_KEY"].startswith("${TESSERA_ROOT_SECRET_KEY:?")
     lb = compose_file()["services"]["lb"]
-    published = {p.rsplit(":", 2)[-2:][0] for p in lb["ports"]}
-    assert {"9000", "9080"} <= published
+    # HOST:PORT:PORT, the host port overridable (TESSERA_S3_PORT...), 9000 by default.
+    ports = [re.fullmatch(r"\$\{TESSERA_PUBLISH_ADDR:-127\.0\.0\.1\}:\$\{TESSERA_[A-Z0-9]+_PORT:-(\d+)\}:(\d+)", p)
+             for p in lb["ports"]]
+    assert all(ports), lb["ports"]
+    assert all(m.group(1) == m.group(2) for m in ports)
+    assert {"9000", "9080", "9100"} <= {m.group(2) for m in ports}
     cfg = (COMPOSE / "haproxy.cfg").read_text()
     for backend, flag_name in (("s3", "--s3-addr"), ("website", "--website-addr")):
         block = cfg.split(f"\nbackend {backend}\n", 1)[1].split("\n\n", 1)[0]

@@ -8,16 +8,20 @@
 #   deploy/compose/cluster.sh logs   follow its logs
 #
 # Root credentials: TESSERA_ROOT_ACCESS_KEY / TESSERA_ROOT_SECRET_KEY from the
-# environment, else deploy/compose/.env.
+# environment, else deploy/compose/.env. The compose project is named
+# TESSERA_COMPOSE_PROJECT (default tessera): its containers, network and
+# volumes are prefixed with it. Host ports: TESSERA_S3_PORT (9000),
+# TESSERA_WEBSITE_PORT (9080), TESSERA_ADMIN_PORT (9100).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 file=$here/docker-compose.yml
 timeout=${TESSERA_CLUSTER_TIMEOUT:-180}
+project=${TESSERA_COMPOSE_PROJECT:-tessera}
 
 if docker compose version > /dev/null 2>&1; then
-  compose=(docker compose -f "$file")
+  compose=(docker compose -p "$project" -f "$file")
 elif command -v docker-compose > /dev/null; then
-  compose=(docker-compose -f "$file")
+  compose=(docker-compose -p "$project" -f "$file")
 else
   echo "cluster: neither 'docker compose' nor docker-compose is installed" >&2; exit 1
 fi
@@ -38,7 +42,7 @@ up() {
   "${compose[@]}" up -d
   local host s3 admin deadline code ready nodes
   host=$(setting TESSERA_PUBLISH_ADDR 127.0.0.1); [ "$host" = 0.0.0.0 ] && host=127.0.0.1
-  s3=http://$host:9000 admin=http://$host:9100
+  s3=http://$host:$(setting TESSERA_S3_PORT 9000) admin=http://$host:$(setting TESSERA_ADMIN_PORT 9100)
   deadline=$((SECONDS + timeout))
   echo "cluster: waiting for $s3 (at most ${timeout}s)"
   while :; do
@@ -54,7 +58,7 @@ up() {
     fi
     sleep 2
   done
-  echo "cluster: up. S3 endpoint $s3, website endpoint http://$host:9080, admin API $admin"
+  echo "cluster: up. S3 endpoint $s3, website endpoint http://$host:$(setting TESSERA_WEBSITE_PORT 9080), admin API $admin"
   echo "  export AWS_ACCESS_KEY_ID=$(setting TESSERA_ROOT_ACCESS_KEY '') AWS_SECRET_ACCESS_KEY=<TESSERA_ROOT_SECRET_KEY> AWS_REGION=us-east-1"
   echo "  aws --endpoint-url $s3 s3 ls"
 }
@@ -63,5 +67,5 @@ case "${1:-}" in
   up) up ;;
   down) "${compose[@]}" down --volumes --remove-orphans ;;
   logs) "${compose[@]}" logs -f --tail=100 ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
