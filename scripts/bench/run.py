@@ -51,6 +51,12 @@ def wait_http(url, timeout=60):
     raise SystemExit(f"bench: nothing answers at {url} after {timeout} s")
 
 
+def port_free(port):
+    import socket
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 def rss_kib(pid, field):
     """VmRSS or VmHWM (peak) of a process, KiB."""
     try:
@@ -94,6 +100,10 @@ def main():
     args = ap.parse_args()
     if not os.access(BIN, os.X_OK):
         raise SystemExit(f"bench: no binary at {BIN} (make build, or set TESSERA_BIN)")
+    for port in (TESSERA_PORT, TESSERA_PORT + 1, TESSERA_PORT + 2, PEER_PORT):
+        if not args.cluster or port == PEER_PORT:
+            if not port_free(port):
+                raise SystemExit(f"bench: port {port} is in use; stop what listens there first")
     work = tempfile.mkdtemp(prefix="bench-", dir=os.path.dirname(TARGET) if os.path.isdir(os.path.dirname(TARGET)) else None)
     procs, results, rss = [], {}, {}
     peer_dir = os.path.join(work, "seaweedfs")
