@@ -10,7 +10,7 @@ const BLOCK: usize = 64 * 1024;
 /// The bytes of an object of `size` with `seed`.
 pub fn body(seed: u64, size: u64) -> Bytes {
     let mut out = BytesMut::with_capacity(size as usize);
-    let block = pattern(seed);
+    let block = pattern(seed, size);
     let mut left = size as usize;
     while left > 0 {
         let n = left.min(BLOCK);
@@ -20,11 +20,14 @@ pub fn body(seed: u64, size: u64) -> Bytes {
     out.freeze()
 }
 
-fn pattern(seed: u64) -> Vec<u8> {
+/// The first `min(size, BLOCK)` bytes (or a few more) of the seed's
+/// pattern block: a small object needs no more.
+fn pattern(seed: u64, size: u64) -> Vec<u8> {
+    let len = (size as usize).min(BLOCK);
     // xorshift64*: cheap and seed-dependent.
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(BLOCK);
-    while out.len() < BLOCK {
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
@@ -38,7 +41,7 @@ pub fn verify(seed: u64, size: u64, got: &[u8]) -> bool {
     if got.len() as u64 != size {
         return false;
     }
-    let block = pattern(seed);
+    let block = pattern(seed, size);
     got.chunks(BLOCK).all(|c| c == &block[..c.len()])
 }
 

@@ -443,6 +443,16 @@ pub struct EventStats {
     pub oldest: Option<UnixMillis>,
 }
 
+impl EventStats {
+    /// Age of the oldest pending event at `now`, in seconds (0 when none
+    /// waits).
+    pub fn lag_seconds(&self, now: UnixMillis) -> f64 {
+        self.oldest
+            .map(|t| (now - t).max(0) as f64 / 1000.0)
+            .unwrap_or(0.0)
+    }
+}
+
 /// Application-level failures, decided deterministically by the state machine.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum MetaError {

@@ -80,10 +80,7 @@ impl Pump {
             failed_attempts: self.failed_attempts.load(Ordering::Relaxed),
             backlog: outbox.pending,
             failed: outbox.failed,
-            lag_seconds: outbox
-                .oldest
-                .map(|t| (now_millis() - t).max(0) as f64 / 1000.0)
-                .unwrap_or(0.0),
+            lag_seconds: outbox.lag_seconds(now_millis()),
         }
     }
 

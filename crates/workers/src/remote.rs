@@ -27,6 +27,23 @@ use tokio::sync::mpsc;
 /// given up on (kept as FAILED until a resync);
 /// connection failures, timeouts and 5xx answers are retried for ever.
 pub const MAX_ATTEMPTS: u32 = 5;
+
+/// A failure retried for as long as it takes (the destination is
+/// unreachable or overloaded).
+pub(crate) fn transient(error: String) -> Failure {
+    Failure {
+        error,
+        max_attempts: u32::MAX,
+    }
+}
+
+/// A refusal, kept as failed after [`MAX_ATTEMPTS`].
+pub(crate) fn refused(error: String) -> Failure {
+    Failure {
+        error,
+        max_attempts: MAX_ATTEMPTS,
+    }
+}
 /// Connecting to the remote.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A request without a body, and the floor of one with a body.
@@ -253,7 +270,7 @@ impl RemoteClient {
     where
         E: std::error::Error + Send + Sync + 'static,
     {
-        let refused = match &e {
+        let is_refusal = match &e {
             SdkError::ServiceError(_) => {
                 let status = e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
                 (400..500).contains(&status) && status != 408 && status != 429
@@ -263,9 +280,10 @@ impl RemoteClient {
         };
         let mut error = format!("{op} on remote {}: {}", self.name, DisplayErrorContext(&e));
         error.truncate(400);
-        Failure {
-            error,
-            max_attempts: if refused { MAX_ATTEMPTS } else { u32::MAX },
+        if is_refusal {
+            refused(error)
+        } else {
+            transient(error)
         }
     }
 }
@@ -324,10 +342,7 @@ async fn timed<T>(
 ) -> Result<T, Failure> {
     tokio::time::timeout(limit, call)
         .await
-        .map_err(|_| Failure {
-            error: format!("no answer from the remote within {limit:?}"),
-            max_attempts: u32::MAX,
-        })
+        .map_err(|_| transient(format!("no answer from the remote within {limit:?}")))
 }
 
 /// `range` of `obj`'s bytes as a request body, read from the cluster as the

@@ -9,7 +9,7 @@
 //! that already holds the same ETag and size is not written again.
 
 use crate::outbox::{run_passes, Failure, OutboxStats, Pump};
-use crate::remote::{RemoteClient, RemoteClients, MAX_ATTEMPTS};
+use crate::remote::{refused, transient, RemoteClient, RemoteClients};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -314,10 +314,10 @@ impl ReplicationWorker {
         );
         if let Err(e) = put.await {
             let error = format!("recording the replica: {e}");
-            let refused = matches!(e, MetaClientError::Meta(_));
+            let is_refusal = matches!(e, MetaClientError::Meta(_));
             engine.discard_uncommitted(&data.segments, &e).await;
-            return Err(if refused {
-                permanent(error)
+            return Err(if is_refusal {
+                refused(error)
             } else {
                 transient(error)
             });
@@ -332,26 +332,12 @@ impl ReplicationWorker {
     }
 }
 
-fn transient(error: String) -> Failure {
-    Failure {
-        error,
-        max_attempts: u32::MAX,
-    }
-}
-
-fn permanent(error: String) -> Failure {
-    Failure {
-        error,
-        max_attempts: MAX_ATTEMPTS,
-    }
-}
-
 /// A failure on a local destination: a missing bucket is kept as failed
 /// after a few attempts; anything else is retried.
 fn local_failure(bucket: &str, e: MetaClientError) -> Failure {
     match e {
         MetaClientError::Meta(MetaError::NoSuchBucket) => {
-            permanent(format!("destination bucket {bucket} does not exist"))
+            refused(format!("destination bucket {bucket} does not exist"))
         }
         other => transient(format!("destination bucket {bucket}: {other}")),
     }

@@ -216,10 +216,7 @@ pub(crate) async fn status(gw: &Gateway, bucket: &str) -> Response<Body> {
         destinations,
         backlog: stats.pending,
         failed: stats.failed,
-        lag_seconds: stats
-            .oldest
-            .map(|t| (now_millis() - t).max(0) as f64 / 1000.0)
-            .unwrap_or(0.0),
+        lag_seconds: stats.lag_seconds(now_millis()),
         failures,
     };
     json(StatusCode::OK, &report)
