@@ -21,6 +21,9 @@ BIN = os.environ.get("TESSERA_BIN", os.path.join(TARGET, "release", "tessera"))
 AK, SK = "BENCHROOTKEY00000001", "bench-root-secret-key-0123456789abcdefgh"
 TESSERA_PORT, PEER_PORT, CLUSTER_OFFSET = 9400, 8333, 300
 
+# The memory step: 16 clients uploading one object of this size each.
+UPLOAD_SIZE, UPLOAD_LABEL = "1GiB", "16 × 1 GiB PUT"
+
 # (label, workload, size, concurrency, seconds, objects, what the ratio compares)
 SUITE = [
     ("4 KiB PUT", "put", "4KiB", 16, 20, 0, "ops_per_sec"),
@@ -69,10 +72,11 @@ def rss_kib(pid, field):
     return None
 
 
-def bench(endpoint, ak, sk, bucket, workload, size, conc, secs, objects):
+def bench(endpoint, ak, sk, bucket, workload, size, conc, secs, objects, count=None):
     cmd = [BIN, "bench", workload, "--endpoint", endpoint, "--access-key", ak,
            "--secret-key", sk, "--bucket", bucket, "--size", size, "-c", str(conc),
-           "--duration", str(secs), "--objects", str(objects), "--json"]
+           "--objects", str(objects), "--json"]
+    cmd += ["--count", str(count)] if count else ["--duration", str(secs)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 900)
     if out.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[:3])} failed:\n{out.stderr}")
@@ -139,6 +143,14 @@ def main():
         if tessera_pid:
             rss["tessera_idle"] = rss_kib(tessera_pid, "VmRSS")
         rss["peer_idle"] = rss_kib(peer_pid, "VmRSS")
+        # Memory under load first, while the peaks are the upload's own:
+        # 16 clients each uploading one large object.
+        upload = "64MiB" if args.quick else UPLOAD_SIZE
+        for name, ep, pid in (("tessera", tessera_ep, tessera_pid), ("seaweedfs", peer_ep, peer_pid)):
+            log(f"bench: 16 clients uploading {upload} each on {name} ...")
+            results[(UPLOAD_LABEL, name)] = bench(ep, AK, SK, "bench-upload", "put", upload, 16, 600, 0, count=16)
+            if pid:
+                rss[f"{name}_upload_peak"] = rss_kib(pid, "VmHWM")
         for label, workload, size, conc, secs, objects, metric in SUITE:
             if args.quick:
                 secs, objects = 3, min(objects, 200)
@@ -181,7 +193,8 @@ def write(args, results, rss):
         "|---|---|---|---|---|---|---|---|",
     ]
     names = {"ops_per_sec": "ops/s", "mib_per_sec": "MiB/s", "keys_per_sec": "keys/s"}
-    for label, _w, _s, _c, _secs, _o, metric in SUITE:
+    rows = [(UPLOAD_LABEL, "mib_per_sec")] + [(r[0], r[6]) for r in SUITE]
+    for label, metric in rows:
         t, s = results.get((label, "tessera")), results.get((label, "seaweedfs"))
         if not t or not s:
             continue
@@ -193,6 +206,7 @@ def write(args, results, rss):
     mib = lambda k: None if rss.get(k) is None else rss[k] / 1024
     lines += ["", "| memory | Tessera | SeaweedFS |", "|---|---|---|",
               f"| idle RSS after start, MiB | {fmt(mib('tessera_idle'))} | {fmt(mib('peer_idle'))} |",
+              f"| peak RSS while 16 clients upload {UPLOAD_SIZE.replace('GiB', ' GiB')} each, MiB | {fmt(mib('tessera_upload_peak'))} | {fmt(mib('seaweedfs_upload_peak'))} |",
               f"| peak RSS over the run, MiB | {fmt(mib('tessera_peak'))} | {fmt(mib('peer_peak'))} |"]
     block = "\n".join(lines)
     print(block)

@@ -72,13 +72,18 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
     meta.wait_for_leader(Duration::from_secs(30))
         .await
         .context("the metadata node did not elect itself leader")?;
-    let meta_client = roles::meta_client(vec![meta_addr.to_string()], &Transport::tcp())?;
+    // The gateway, workers and storage nodes of this process call the meta
+    // node and the storage nodes directly.
+    let mut transport =
+        Transport::tcp().with_local_meta(meta_addr.to_string(), meta.local_service());
+    let meta_client = roles::meta_client(vec![meta_addr.to_string()], &transport)?;
 
     // Storage nodes, one per sub-directory, each its own failure domain.
     let heartbeat = Duration::from_secs(cfg.storage.heartbeat_secs);
     for i in 0..cfg.storage.nodes {
         let listener = roles::bind(offset_addr(cfg.storage.addr, i), "storage node").await?;
-        roles::start_storage(
+        let addr = listener.local_addr()?.to_string();
+        let node = roles::start_storage(
             vec![data_dir.join("storage").join(format!("node{}", i + 1))],
             format!("zone-{}", i + 1),
             listener,
@@ -90,6 +95,7 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
         )
         .await
         .with_context(|| format!("starting storage node {}", i + 1))?;
+        transport = transport.with_local_storage(addr, node.local_service());
     }
 
     // The gateway and the workers.
@@ -98,7 +104,7 @@ pub async fn start(cfg: &Config) -> Result<RunningServer> {
         meta_client,
         root.clone(),
         true,
-        &Transport::tcp(),
+        &transport,
         &stop,
         &mut tasks,
     )

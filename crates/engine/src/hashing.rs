@@ -12,7 +12,9 @@ pub(crate) struct Md5Task {
 
 impl Md5Task {
     pub(crate) fn spawn() -> Md5Task {
-        let (tx, mut rx) = mpsc::channel::<Bytes>(64);
+        // Few chunks queued: when MD5 falls behind, the body is read no
+        // faster than it is hashed, instead of piling up in memory.
+        let (tx, mut rx) = mpsc::channel::<Bytes>(8);
         let handle = tokio::task::spawn_blocking(move || {
             let mut h = Md5::new();
             while let Some(chunk) = rx.blocking_recv() {

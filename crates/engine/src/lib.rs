@@ -41,6 +41,10 @@ pub struct Engine {
     block_size: usize,
     inline_threshold: usize,
     write_pipeline: usize,
+    /// KiB of blocks being written, shared by all writes (see
+    /// `EngineConfig::write_buffer_bytes`).
+    write_budget: Arc<tokio::sync::Semaphore>,
+    write_budget_kib: u32,
     read_ahead: usize,
     node_timeout_ms: i64,
     /// When the cluster map was last loaded from meta.
@@ -53,6 +57,9 @@ impl Engine {
             let (data, parity) = parse_profile(s).map_err(|e| Error::Config(e.to_string()))?;
             Codec::new(ErasureProfile { data, parity }).map_err(|e| Error::Config(e.to_string()))
         };
+        let budget_kib = u32::try_from(cfg.write_buffer_bytes / 1024)
+            .unwrap_or(u32::MAX)
+            .max(1);
         Ok(Arc::new(Engine {
             meta,
             pool,
@@ -61,6 +68,8 @@ impl Engine {
             block_size: cfg.block_size as usize,
             inline_threshold: cfg.inline_threshold as usize,
             write_pipeline: cfg.write_pipeline.max(1),
+            write_budget: Arc::new(tokio::sync::Semaphore::new(budget_kib as usize)),
+            write_budget_kib: budget_kib,
             read_ahead: cfg.read_ahead.max(1),
             node_timeout_ms: (cfg.node_timeout_secs as i64).saturating_mul(1000),
             last_refresh: std::sync::Mutex::new(None),

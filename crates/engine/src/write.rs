@@ -2,12 +2,12 @@
 
 use crate::hashing::Md5Task;
 use crate::{BodyStream, Engine, Error, Result};
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use futures::stream::{FuturesOrdered, FuturesUnordered};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tessera_erasure::{placement, Codec};
+use tessera_erasure::{placement, Codec, PageBuf};
 use tessera_types::{BlockId, BlockRef, Segment, ShardId, ShardRef, StorageClass};
 use tracing::{debug, warn};
 
@@ -38,7 +38,8 @@ impl Engine {
     ) -> Result<WrittenData> {
         let codec = self.codec(class).clone();
         let md5 = Md5Task::spawn();
-        let mut buf = BytesMut::new();
+        // The block being filled, in pages of its own (see `PageBuf`).
+        let mut buf: Option<PageBuf> = None;
         let mut total: u64 = 0;
         let mut segments: Vec<Segment> = Vec::new();
         let mut inflight = FuturesOrdered::new();
@@ -52,19 +53,24 @@ impl Engine {
                 }
                 md5.update(chunk.clone()).await;
                 while !chunk.is_empty() {
-                    if buf.is_empty() && chunk.len() >= self.block_size {
+                    if buf.is_none() && chunk.len() >= self.block_size {
                         // A whole block in one chunk: no copy needed.
                         let block = chunk.split_to(self.block_size);
-                        inflight.push_back(self.spawn_store(codec.clone(), block));
+                        inflight.push_back(self.spawn_store(codec.clone(), block).await?);
                     } else {
-                        if buf.capacity() == 0 {
-                            buf.reserve(self.block_size.min(chunk.len().max(64 * 1024)));
-                        }
-                        let take = (self.block_size - buf.len()).min(chunk.len());
-                        buf.extend_from_slice(&chunk.split_to(take));
-                        if buf.len() == self.block_size {
-                            let block = buf.split().freeze();
-                            inflight.push_back(self.spawn_store(codec.clone(), block));
+                        let fill = match &mut buf {
+                            Some(b) => b,
+                            None => buf.insert(PageBuf::with_capacity(self.block_size).map_err(
+                                |e| Error::Internal(format!("allocating a block buffer: {e}")),
+                            )?),
+                        };
+                        let taken = fill.extend_from_slice(&chunk);
+                        chunk.advance(taken);
+                        if fill.is_full() {
+                            if let Some(full) = buf.take() {
+                                let block = full.freeze();
+                                inflight.push_back(self.spawn_store(codec.clone(), block).await?);
+                            }
                         }
                     }
                     while inflight.len() >= self.write_pipeline {
@@ -74,10 +80,13 @@ impl Engine {
                     }
                 }
             }
-            if segments.is_empty() && inflight.is_empty() && buf.len() <= self.inline_threshold {
-                segments.push(Segment::Inline(buf.split().to_vec()));
-            } else if !buf.is_empty() {
-                inflight.push_back(self.spawn_store(codec.clone(), buf.split().freeze()));
+            let rest = buf.take().filter(|b| !b.is_empty());
+            let rest_len = rest.as_ref().map_or(0, |b| b.len());
+            if segments.is_empty() && inflight.is_empty() && rest_len <= self.inline_threshold {
+                let data = rest.map(|b| b.as_slice().to_vec()).unwrap_or_default();
+                segments.push(Segment::Inline(data));
+            } else if let Some(rest) = rest {
+                inflight.push_back(self.spawn_store(codec.clone(), rest.freeze()).await?);
             }
             while let Some(seg) = inflight.next().await {
                 segments.push(seg?);
@@ -105,18 +114,30 @@ impl Engine {
     }
 
     /// Stores a block on its own task, so that encoding and shard I/O go on
-    /// while the next block is read from the client.
-    fn spawn_store(
+    /// while the next block is read from the client. Waits first for the
+    /// block's share of the write budget, held until the block is stored.
+    async fn spawn_store(
         self: &Arc<Self>,
         codec: Codec,
         block: Bytes,
-    ) -> impl std::future::Future<Output = Result<Segment>> {
+    ) -> Result<impl std::future::Future<Output = Result<Segment>>> {
+        let kib = u32::try_from(block.len().div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .min(self.write_budget_kib);
+        let permit = Arc::clone(&self.write_budget)
+            .acquire_many_owned(kib)
+            .await
+            .map_err(|e| Error::Internal(format!("write budget: {e}")))?;
         let engine = Arc::clone(self);
-        let task = tokio::spawn(async move { engine.store_block(codec, block).await });
-        async move {
+        let task = tokio::spawn(async move {
+            let stored = engine.store_block(codec, block).await;
+            drop(permit);
+            stored
+        });
+        Ok(async move {
             task.await
                 .map_err(|e| Error::Internal(format!("block store task: {e}")))?
-        }
+        })
     }
 
     /// Encodes one block and writes its shards to their placed nodes in

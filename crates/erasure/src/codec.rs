@@ -1,7 +1,8 @@
 //! The Reed-Solomon block codec.
 
+use crate::PageBuf;
 use crate::{Error, Result};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use reed_solomon_erasure::galois_8::ReedSolomon;
 use std::fmt;
 use std::sync::Arc;
@@ -76,8 +77,9 @@ impl Codec {
         let len = self.shard_len(block.len());
         let data = self.data_shards();
         let total = self.profile.total();
-        // One allocation for all shards; each returned shard is a view of it.
-        let mut buf = vec![0u8; len * total];
+        // One buffer for all shards; each returned shard is a view of it.
+        let mut pages = PageBuf::zeroed(len * total).map_err(|e| Error::Memory(e.to_string()))?;
+        let buf = pages.as_mut_slice();
         buf[..block.len()].copy_from_slice(block);
         if let Some(rs) = &self.rs {
             let (data_part, parity_part) = buf.split_at_mut(len * data);
@@ -85,7 +87,7 @@ impl Codec {
             let mut parity_shards: Vec<&mut [u8]> = parity_part.chunks_mut(len).collect();
             rs.encode_sep(&data_shards, &mut parity_shards)?;
         }
-        let buf = Bytes::from(buf);
+        let buf = pages.freeze();
         Ok((0..total)
             .map(|i| buf.slice(i * len..(i + 1) * len))
             .collect())
@@ -115,7 +117,7 @@ impl Codec {
         let data = self.data_shards();
         let data_shards: Option<Vec<Bytes>> = shards[..data].iter().cloned().collect();
         if let Some(data_shards) = data_shards {
-            return Ok(concat(&data_shards, block_size));
+            return concat(&data_shards, block_size);
         }
 
         let present = shards.iter().filter(|s| s.is_some()).count();
@@ -149,7 +151,7 @@ impl Codec {
             .map(|s| s.map(Bytes::from))
             .collect();
         let rebuilt = rebuilt.ok_or(needed)?;
-        Ok(concat(&rebuilt, block_size))
+        concat(&rebuilt, block_size)
     }
 
     /// Rebuilds every missing shard (data and parity) in place, for repair.
@@ -210,17 +212,16 @@ impl Codec {
 }
 
 /// Concatenates data shards and cuts the padding off at `block_size`.
-fn concat(data_shards: &[Bytes], block_size: usize) -> Bytes {
+fn concat(data_shards: &[Bytes], block_size: usize) -> Result<Bytes> {
     if let [only] = data_shards {
-        return only.slice(..block_size.min(only.len()));
+        return Ok(only.slice(..block_size.min(only.len())));
     }
-    let mut out = BytesMut::with_capacity(block_size);
+    let mut out = PageBuf::with_capacity(block_size).map_err(|e| Error::Memory(e.to_string()))?;
     for shard in data_shards {
-        let take = (block_size - out.len()).min(shard.len());
-        out.extend_from_slice(&shard[..take]);
-        if out.len() == block_size {
+        out.extend_from_slice(shard);
+        if out.is_full() {
             break;
         }
     }
-    out.freeze()
+    Ok(out.freeze())
 }

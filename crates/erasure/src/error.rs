@@ -23,6 +23,9 @@ pub enum Error {
         expected: usize,
         got: usize,
     },
+    /// No memory for a block's buffer.
+    #[error("allocating a block buffer: {0}")]
+    Memory(String),
     /// The Reed-Solomon library rejected the input.
     #[error("reed-solomon: {0}")]
     ReedSolomon(String),

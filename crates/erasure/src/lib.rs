@@ -8,13 +8,17 @@
 //!   shard.
 //! - [`placement::place`] chooses, deterministically, the storage nodes that
 //!   hold a block's shards.
+//! - [`PageBuf`] holds blocks and shards in pages of their own, returned to
+//!   the OS when they are dropped.
 
 mod codec;
 mod error;
+mod pages;
 pub mod placement;
 
 pub use codec::Codec;
 pub use error::{Error, Result};
+pub use pages::PageBuf;
 
 /// The blake3 hash of a shard's bytes, as stored in [`tessera_types::ShardRef`].
 pub fn shard_hash(data: &[u8]) -> [u8; 32] {

@@ -1,14 +1,48 @@
 //! The set of known meta nodes and which one is believed to lead.
 
 use crate::{Error, Result};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tessera_proto::meta::v1::meta_client::MetaClient as GrpcClient;
+use tessera_proto::meta::v1::meta_server::Meta;
+use tessera_proto::meta::v1::{
+    AddVoterRequest, ReadReply, ReadRequest, RemoveNodeRequest, StatusReply, StatusRequest,
+    WriteReply, WriteRequest,
+};
 use tessera_proto::Transport;
 use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Response, Status};
 
-/// A gRPC client of one meta node.
-pub(crate) type Grpc = GrpcClient<Channel>;
+/// A client of one meta node: over gRPC, or calling its service directly
+/// when the node runs in this process (see `Transport::with_local_meta`).
+#[derive(Clone)]
+pub(crate) enum Grpc {
+    Remote(GrpcClient<Channel>),
+    Local(Arc<dyn Meta>),
+}
+
+/// Defines `Grpc::$method`, calling the node's RPC of that name over either
+/// link.
+macro_rules! rpcs {
+    ($($method:ident($req:ty) -> $reply:ty;)*) => {
+        impl Grpc {
+            $(pub(crate) async fn $method(&mut self, req: $req) -> Result<Response<$reply>, Status> {
+                match self {
+                    Grpc::Remote(c) => c.$method(req).await,
+                    Grpc::Local(s) => s.$method(Request::new(req)).await,
+                }
+            })*
+        }
+    };
+}
+
+rpcs! {
+    write(WriteRequest) -> WriteReply;
+    read(ReadRequest) -> ReadReply;
+    status(StatusRequest) -> StatusReply;
+    add_voter(AddVoterRequest) -> StatusReply;
+    remove_node(RemoveNodeRequest) -> StatusReply;
+}
 
 /// How long an endpoint that failed to answer is passed over: neither
 /// chosen when moving on, nor followed when a (possibly stale) leader hint
@@ -104,15 +138,20 @@ impl Endpoints {
             .get_mut(idx)
             .ok_or_else(|| Error::Internal("endpoint index out of range".into()))?;
         if target.client.is_none() {
+            if let Some(service) = self.transport.local_meta(&target.uri) {
+                target.client = Some(Grpc::Local(service));
+            }
+        }
+        if target.client.is_none() {
             let endpoint = Endpoint::from_shared(target.uri.clone())
                 .map_err(|e| Error::InvalidEndpoint(e.to_string()))?
                 .connect_timeout(connect_timeout)
                 .tcp_nodelay(true);
-            target.client = Some(
+            target.client = Some(Grpc::Remote(
                 GrpcClient::new(self.transport.channel(&endpoint))
                     .max_decoding_message_size(tessera_proto::MAX_MESSAGE_BYTES)
                     .max_encoding_message_size(tessera_proto::MAX_MESSAGE_BYTES),
-            );
+            ));
         }
         let client = target
             .client

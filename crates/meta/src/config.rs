@@ -40,7 +40,9 @@ impl Default for MetaConfig {
             initial_members: Vec::new(),
             heartbeat_interval_ms: 250,
             election_timeout_ms: 1000,
-            snapshot_logs_since_last: 5000,
+            // Each snapshot writes the whole state: rare enough that its
+            // cost per write stays small however large the state grows.
+            snapshot_logs_since_last: 50_000,
             snapshot_keep_logs: 1000,
             transport: tessera_proto::Transport::tcp(),
         }

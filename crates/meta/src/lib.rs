@@ -33,6 +33,7 @@ mod grpc;
 mod membership;
 mod network;
 mod node;
+mod proposer;
 mod query;
 mod raft_types;
 mod store;
@@ -46,13 +47,13 @@ pub use network::{NetworkClient, NetworkFactory};
 pub use node::MetaNode;
 pub use query::StateReader;
 pub use raft_types::{Raft, TypeConfig};
-pub use store::{LogStore, SnapshotBuilder, StateMachine};
+pub use store::{LogStore, SnapshotBuilder, SnapshotFile, StateMachine};
 
 /// Storage handles for tests and tools: the log store and state machine of a
 /// database at `path`, as openraft's storage `Suite` builds them.
 pub mod testing {
     use crate::query::StateReader;
-    use crate::store::{db, LogStore, StateMachine};
+    use crate::store::{db, snapshot_dir, LogStore, StateMachine};
     use std::path::Path;
 
     /// Opens the database at `path` and returns its log store, state machine
@@ -61,7 +62,7 @@ pub mod testing {
         let db = db::open(path)?;
         Ok((
             LogStore::new(db.clone()),
-            StateMachine::new(db.clone()),
+            StateMachine::open(db.clone(), snapshot_dir(path))?,
             StateReader::new(db),
         ))
     }

@@ -3,9 +3,10 @@
 use crate::grpc::meta_service::MetaService;
 use crate::grpc::raft_service::RaftService;
 use crate::network::NetworkFactory;
+use crate::proposer::Proposer;
 use crate::query::StateReader;
 use crate::raft_types::{Node, NodeId, Raft};
-use crate::store::{db, LogStore, StateMachine};
+use crate::store::{self, db, LogStore, StateMachine};
 use crate::{Error, MetaConfig, Result};
 use openraft::error::{CheckIsLeaderError, ClientWriteError, InitializeError, RaftError};
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use tessera_types::meta::{Command, CommandResult, Query, QueryResult};
 pub struct MetaNode {
     id: NodeId,
     raft: Raft,
+    proposer: Proposer,
     reader: StateReader,
 }
 
@@ -31,9 +33,11 @@ impl MetaNode {
     pub async fn start(cfg: MetaConfig) -> Result<Arc<MetaNode>> {
         let raft_config = Arc::new(cfg.raft_config()?);
         let path = cfg.data_dir.join("meta.db");
-        let db = tokio::task::spawn_blocking(move || -> Result<_> {
+        let (db, state_machine) = tokio::task::spawn_blocking(move || -> Result<_> {
             std::fs::create_dir_all(&path)?;
-            db::open(&path)
+            let db = db::open(&path)?;
+            let state_machine = StateMachine::open(db.clone(), store::snapshot_dir(&path))?;
+            Ok((db, state_machine))
         })
         .await??;
         let raft = Raft::new(
@@ -41,12 +45,13 @@ impl MetaNode {
             raft_config,
             NetworkFactory::new(cfg.node_id, cfg.transport.clone()),
             LogStore::new(db.clone()),
-            StateMachine::new(db.clone()),
+            state_machine,
         )
         .await
         .map_err(|e| Error::Unavailable(format!("raft failed to start: {e}")))?;
         let node = Arc::new(MetaNode {
             id: cfg.node_id,
+            proposer: Proposer::spawn(raft.clone()),
             raft,
             reader: StateReader::new(db),
         });
@@ -93,6 +98,12 @@ impl MetaNode {
         &self.reader
     }
 
+    /// The Meta service for clients in this process to call directly (see
+    /// `Transport::with_local_meta`).
+    pub fn local_service(self: &Arc<Self>) -> Arc<dyn tessera_proto::meta::v1::meta_server::Meta> {
+        Arc::new(MetaService { node: self.clone() })
+    }
+
     /// Both gRPC services (Meta + Raft), for embedding in a tonic server.
     pub fn grpc_routes(self: &Arc<Self>) -> tonic::service::Routes {
         let meta = MetaServer::new(MetaService { node: self.clone() })
@@ -125,10 +136,14 @@ impl MetaNode {
         Ok(())
     }
 
-    /// Replicates `cmd` and returns its committed result.
+    /// Replicates `cmd` and returns its committed result. Concurrent writes
+    /// share log entries (see [`Proposer`]).
     pub async fn write(&self, cmd: Command) -> Result<CommandResult> {
-        match self.raft.client_write(cmd).await {
-            Ok(resp) => Ok(resp.data),
+        let Some(outcome) = self.proposer.write(cmd).await else {
+            return Err(Error::Unavailable("the meta node is shutting down".into()));
+        };
+        match outcome {
+            Ok(result) => Ok(result),
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
                 Err(self.forward_error(f.leader_id, f.leader_node))
             }

@@ -1,6 +1,5 @@
 //! The openraft type configuration of the metadata group.
 
-use std::io::Cursor;
 use tessera_types::meta::{Command, CommandResult};
 
 openraft::declare_raft_types!(
@@ -11,7 +10,7 @@ openraft::declare_raft_types!(
         NodeId = u64,
         Node = openraft::BasicNode,
         Entry = openraft::Entry<TypeConfig>,
-        SnapshotData = Cursor<Vec<u8>>,
+        SnapshotData = crate::store::SnapshotFile,
         AsyncRuntime = openraft::TokioRuntime,
 );
 

@@ -5,9 +5,18 @@
 //! plain TCP. The in-process test clusters give each node a transport whose
 //! [`Dialer`] routes through a fault-injecting network (delays, partitions,
 //! dropped connections), so that the real code paths meet real failures.
+//!
+//! A process that hosts a meta node and storage nodes next to its gateway
+//! (`tessera server`) also registers those nodes' services with the
+//! transport: a client for such an address calls the service directly,
+//! without HTTP/2 or a socket in between (and, for shards, without encoding
+//! them).
 
+use crate::meta::v1::meta_server::Meta;
+use crate::storage::v1::storage_server::Storage;
 use futures::future::BoxFuture;
 use hyper_util::rt::TokioIo;
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -27,10 +36,13 @@ pub trait Dialer: Send + Sync + 'static {
     fn dial(&self, authority: String) -> BoxFuture<'static, io::Result<BoxStream>>;
 }
 
-/// How to open connections: TCP unless a [`Dialer`] is installed.
+/// How to open connections: TCP unless a [`Dialer`] is installed; storage
+/// nodes of this process called directly.
 #[derive(Clone, Default)]
 pub struct Transport {
     dialer: Option<Arc<dyn Dialer>>,
+    local_storage: Arc<HashMap<String, Arc<dyn Storage>>>,
+    local_meta: Arc<HashMap<String, Arc<dyn Meta>>>,
 }
 
 impl fmt::Debug for Transport {
@@ -53,7 +65,38 @@ impl Transport {
     pub fn with_dialer(dialer: Arc<dyn Dialer>) -> Transport {
         Transport {
             dialer: Some(dialer),
+            ..Transport::default()
         }
+    }
+
+    /// The same transport, with the storage node serving at `addr` (as it
+    /// is registered in the cluster map) reached by calling `service` in
+    /// this process.
+    pub fn with_local_storage(
+        mut self,
+        addr: impl Into<String>,
+        service: Arc<dyn Storage>,
+    ) -> Self {
+        Arc::make_mut(&mut self.local_storage).insert(addr.into(), service);
+        self
+    }
+
+    /// The service of the storage node at `addr`, if it runs in this
+    /// process.
+    pub fn local_storage(&self, addr: &str) -> Option<Arc<dyn Storage>> {
+        self.local_storage.get(without_scheme(addr)).cloned()
+    }
+
+    /// The same transport, with the meta node serving at `addr`
+    /// (`host:port`) reached by calling `service` in this process.
+    pub fn with_local_meta(mut self, addr: impl Into<String>, service: Arc<dyn Meta>) -> Self {
+        Arc::make_mut(&mut self.local_meta).insert(addr.into(), service);
+        self
+    }
+
+    /// The service of the meta node at `addr`, if it runs in this process.
+    pub fn local_meta(&self, addr: &str) -> Option<Arc<dyn Meta>> {
+        self.local_meta.get(without_scheme(addr)).cloned()
     }
 
     /// A channel to `endpoint` that connects on first use. Must be called
@@ -65,6 +108,11 @@ impl Transport {
             Some(d) => endpoint.connect_with_connector_lazy(Connector(Arc::clone(d))),
         }
     }
+}
+
+/// `http://host:port` -> `host:port`.
+fn without_scheme(addr: &str) -> &str {
+    addr.strip_prefix("http://").unwrap_or(addr)
 }
 
 /// Adapts a [`Dialer`] to the connector service tonic expects.

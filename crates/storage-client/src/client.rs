@@ -7,12 +7,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_proto::storage::v1::storage_client::StorageClient as GrpcClient;
+use tessera_proto::storage::v1::storage_server::Storage;
 use tessera_proto::storage::v1::{
     DeleteShardsRequest, GetShardRequest, ListShardsRequest, NodeStatusReply, NodeStatusRequest,
     PutShardRequest, ShardKey,
 };
 use tessera_proto::Transport;
-use tessera_proto::MAX_MESSAGE_BYTES;
+use tessera_proto::{MAX_MESSAGE_BYTES, SHARD_CONNECTION_WINDOW_BYTES, SHARD_STREAM_WINDOW_BYTES};
 use tessera_types::{NodeId, ShardId};
 use tonic::transport::{Channel, Endpoint};
 
@@ -74,8 +75,29 @@ pub struct ShardPage {
 #[derive(Clone)]
 pub struct StorageClient {
     addr: Arc<str>,
-    grpc: GrpcClient<Channel>,
+    link: Link,
     timeout: Duration,
+}
+
+/// How a client reaches its node.
+#[derive(Clone)]
+enum Link {
+    Grpc(GrpcClient<Channel>),
+    /// The node's service in this process, called directly: the same
+    /// requests, replies and errors, without encoding or a connection.
+    Local(Arc<dyn Storage>),
+}
+
+/// Calls RPC `$method` with `$req` over the client's link, under its
+/// deadline.
+macro_rules! rpc {
+    ($self:ident, $method:ident, $req:expr) => {{
+        let req = $self.request($req);
+        match &$self.link {
+            Link::Grpc(g) => $self.call(g.clone().$method(req)).await,
+            Link::Local(s) => $self.call(s.$method(req)).await,
+        }
+    }};
 }
 
 impl fmt::Debug for StorageClient {
@@ -98,6 +120,13 @@ impl StorageClient {
     /// Like [`StorageClient::connect_lazy`], opening connections through
     /// `transport`.
     pub fn connect_lazy_via(addr: &str, transport: &Transport) -> Result<StorageClient> {
+        if let Some(service) = transport.local_storage(addr) {
+            return Ok(StorageClient {
+                addr: addr.into(),
+                link: Link::Local(service),
+                timeout: DEFAULT_TIMEOUT,
+            });
+        }
         let invalid = |reason: String| Error::InvalidAddress {
             addr: addr.to_string(),
             reason,
@@ -113,7 +142,9 @@ impl StorageClient {
             .tcp_nodelay(true)
             .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
             .keep_alive_timeout(KEEPALIVE_TIMEOUT)
-            .keep_alive_while_idle(true);
+            .keep_alive_while_idle(true)
+            .initial_stream_window_size(SHARD_STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(SHARD_CONNECTION_WINDOW_BYTES);
         // The channel spawns its worker task on the current runtime.
         tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Internal("StorageClient needs a Tokio runtime".into()))?;
@@ -122,7 +153,7 @@ impl StorageClient {
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         Ok(StorageClient {
             addr: addr.into(),
-            grpc,
+            link: Link::Grpc(grpc),
             timeout: DEFAULT_TIMEOUT,
         })
     }
@@ -146,8 +177,7 @@ impl StorageClient {
             data,
             blake3: Bytes::copy_from_slice(&blake3),
         };
-        let mut grpc = self.grpc.clone();
-        self.call(grpc.put_shard(self.request(req))).await?;
+        rpc!(self, put_shard, req)?;
         Ok(())
     }
 
@@ -169,8 +199,7 @@ impl StorageClient {
         let req = GetShardRequest {
             shard: Some(id.into()),
         };
-        let mut grpc = self.grpc.clone();
-        let reply = self.call(grpc.get_shard(self.request(req))).await?;
+        let reply = rpc!(self, get_shard, req)?;
         let actual = blake3::hash(&reply.data);
         if expected.is_some_and(|e| &e != actual.as_bytes()) {
             return Err(Error::Corrupt(format!(
@@ -219,11 +248,7 @@ impl StorageClient {
             shards: ids.iter().map(|&id| ShardKey::from(id)).collect(),
             modified_before_unix_ms,
         };
-        let mut grpc = self.grpc.clone();
-        Ok(self
-            .call(grpc.delete_shards(self.request(req)))
-            .await?
-            .deleted)
+        Ok(rpc!(self, delete_shards, req)?.deleted)
     }
 
     /// Up to `limit` of the node's shards in (block id, index) order after
@@ -235,8 +260,7 @@ impl StorageClient {
             after: after.map(ShardKey::from),
             limit,
         };
-        let mut grpc = self.grpc.clone();
-        let reply = self.call(grpc.list_shards(self.request(req))).await?;
+        let reply = rpc!(self, list_shards, req)?;
         let shards = reply
             .shards
             .iter()
@@ -262,11 +286,7 @@ impl StorageClient {
     /// The node's identity and usage.
     #[tracing::instrument(level = "debug", skip(self), fields(addr = %self.addr))]
     pub async fn node_status(&self) -> Result<NodeStatus> {
-        let mut grpc = self.grpc.clone();
-        let reply = self
-            .call(grpc.node_status(self.request(NodeStatusRequest {})))
-            .await?;
-        Ok(reply.into())
+        Ok(rpc!(self, node_status, NodeStatusRequest {})?.into())
     }
 
     /// Wraps a message, telling the server the deadline (`grpc-timeout`).

@@ -10,7 +10,7 @@ use tessera_proto::storage::v1::{
     ListShardsRequest, NodeStatusReply, NodeStatusRequest, PutShardReply, PutShardRequest,
     ShardInfo, ShardKey,
 };
-use tessera_proto::MAX_MESSAGE_BYTES;
+use tessera_proto::{MAX_MESSAGE_BYTES, SHARD_CONNECTION_WINDOW_BYTES, SHARD_STREAM_WINDOW_BYTES};
 use tessera_types::ShardId;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
@@ -32,6 +32,12 @@ impl StorageNode {
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }
+
+    /// The node's service for clients in this process to call directly
+    /// (see `Transport::with_local_storage`).
+    pub fn local_service(self: &Arc<Self>) -> Arc<dyn Storage> {
+        Arc::new(GrpcStorage { node: self.clone() })
+    }
 }
 
 /// Serves `node`'s gRPC service on `listener` until `shutdown` completes
@@ -47,6 +53,8 @@ pub async fn serve(
     tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
         .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
+        .initial_stream_window_size(SHARD_STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(SHARD_CONNECTION_WINDOW_BYTES)
         .add_service(node.grpc_service())
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
@@ -97,7 +105,8 @@ impl Storage for GrpcStorage {
         request: Request<GetShardRequest>,
     ) -> Result<Response<GetShardReply>, Status> {
         let id = shard_id(request.get_ref().shard.as_ref())?;
-        let (data, hash) = self.node.read_shard(id).await.map_err(to_status)?;
+        // The client hashes the data it receives against this hash.
+        let (data, hash) = self.node.read_shard_unhashed(id).await.map_err(to_status)?;
         Ok(Response::new(GetShardReply {
             data,
             blake3: bytes::Bytes::copy_from_slice(&hash),

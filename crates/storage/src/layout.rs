@@ -24,10 +24,24 @@ pub fn encode_header(data_len: u64, blake3: &[u8; 32]) -> [u8; HEADER_LEN] {
     h
 }
 
+/// How a shard file is taken apart: into its data and recorded hash, or a
+/// human-readable reason why it is damaged.
+pub type Decode = fn(bytes::Bytes) -> Result<(bytes::Bytes, [u8; 32]), String>;
+
 /// Splits a whole shard file into its data and recorded hash, checking the
 /// magic, version, length and the blake3 hash of the data. The error is a
 /// human-readable reason.
 pub fn decode_file(file: bytes::Bytes) -> Result<(bytes::Bytes, [u8; 32]), String> {
+    let (data, hash) = split_file(file)?;
+    if blake3::hash(&data).as_bytes() != &hash {
+        return Err("blake3 mismatch".into());
+    }
+    Ok((data, hash))
+}
+
+/// [`decode_file`] without hashing the data: for a reader that checks the
+/// hash itself.
+pub fn split_file(file: bytes::Bytes) -> Result<(bytes::Bytes, [u8; 32]), String> {
     if file.len() < HEADER_LEN {
         return Err(format!(
             "file of {} bytes is shorter than the header",
@@ -49,11 +63,7 @@ pub fn decode_file(file: bytes::Bytes) -> Result<(bytes::Bytes, [u8; 32]), Strin
     }
     let mut hash = [0u8; 32];
     hash.copy_from_slice(&file[13..HEADER_LEN]);
-    let data = file.slice(HEADER_LEN..);
-    if blake3::hash(&data).as_bytes() != &hash {
-        return Err("blake3 mismatch".into());
-    }
-    Ok((data, hash))
+    Ok((file.slice(HEADER_LEN..), hash))
 }
 
 /// The file name of a shard: `<block hex>.<index>`.

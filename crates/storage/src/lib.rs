@@ -28,7 +28,9 @@
 //! shard's directory, which is written, `fsync`ed, renamed over the final
 //! name, and then the directory is `fsync`ed; only then does a put return.
 //! Left-over temporary files of a crash are removed at start. Every read
-//! checks the header and the blake3 hash of the data.
+//! checks the header; [`StorageNode::get_shard`] also the blake3 hash of the
+//! data, while `GetShard` leaves that to the client, which hashes what it
+//! receives against the header's hash and the one in metadata.
 //!
 //! `ListShards` pages through a node's shards in (block id, index) order
 //! (the orphan sweep's view of the node), reading one fan-out directory at a

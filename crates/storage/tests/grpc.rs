@@ -252,3 +252,53 @@ async fn list_shards_pages_and_conditional_delete_spares_rewrites() {
     assert!(client.delete_shards_modified_before(&ids, 0).await.is_err());
     assert_eq!(server.node.status().await.unwrap().shard_count, 1);
 }
+
+/// A client whose transport knows the node runs in this process calls its
+/// service directly: same results and errors, no connection (the server is
+/// stopped first, so nothing could answer over the socket).
+#[tokio::test]
+async fn local_link_calls_the_service_directly() {
+    let mut server = start().await;
+    server.stop.take().unwrap().send(()).unwrap();
+    server.task.await.unwrap().unwrap();
+    let transport = tessera_proto::Transport::tcp()
+        .with_local_storage(server.addr.clone(), server.node.local_service());
+    let client = StorageClient::connect_lazy_via(&server.addr, &transport).unwrap();
+
+    let id = shard(4);
+    let data = b"in-process bytes".to_vec();
+    client
+        .put_shard(id, Bytes::from(data.clone()), hash(&data))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get_shard_expecting(id, hash(&data)).await.unwrap(),
+        data
+    );
+    assert_eq!(client.node_status().await.unwrap().shard_count, 1);
+    let err = client
+        .put_shard(shard(5), Bytes::from_static(b"x"), hash(b"y"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Rejected(_)), "{err:?}");
+    assert!(matches!(
+        client.get_shard(shard(6)).await,
+        Err(Error::NotFound)
+    ));
+
+    // Damage on disk is caught by the client's hash, as over gRPC.
+    let path = server
+        .node
+        .data_dirs()
+        .iter()
+        .map(|d| d.join(layout::relative_path(&id)))
+        .find(|p| p.exists())
+        .unwrap();
+    let mut raw = std::fs::read(&path).unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 0xff;
+    std::fs::write(&path, raw).unwrap();
+    let err = client.get_shard(id).await.unwrap_err();
+    assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
+    assert_eq!(client.delete_shards(&[id]).await.unwrap(), 1);
+}

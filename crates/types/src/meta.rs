@@ -231,6 +231,14 @@ pub enum Command {
         #[serde(default)]
         expected: Option<Vec<Option<ShardRef>>>,
     },
+    /// Commands that reached the leader together, in one log entry (group
+    /// commit: one log write and fsync for all of them). They apply in
+    /// order, each atomically and with its own outcome, exactly as if each
+    /// were an entry of its own. Replies `Batch` with their results, in
+    /// order. Never nested.
+    Batch {
+        commands: Vec<Command>,
+    },
 }
 
 /// A bucket configuration sub-resource and its new value (`None`: delete).
@@ -260,6 +268,8 @@ pub enum CommandReply {
         queued: u64,
         next: Option<String>,
     },
+    /// The results of a `Batch`'s commands, in order.
+    Batch(Vec<CommandResult>),
 }
 
 /// A read of the state machine.

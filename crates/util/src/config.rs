@@ -172,6 +172,12 @@ pub struct EngineConfig {
     pub inline_threshold: u64,
     /// Blocks encoded and written concurrently per PUT.
     pub write_pipeline: usize,
+    /// Bytes of blocks being encoded and written at once, across all the
+    /// PUTs and part uploads of the process. A PUT whose next block does
+    /// not fit waits, reading no more of its body, so memory stays bounded
+    /// however many clients upload (about `(1 + parity/data)` times this,
+    /// plus the block each upload is filling).
+    pub write_buffer_bytes: u64,
     /// Blocks fetched ahead of the client per GET.
     pub read_ahead: usize,
     /// A storage node whose last heartbeat is older than this many seconds
@@ -187,6 +193,7 @@ impl Default for EngineConfig {
             block_size: 4 * 1024 * 1024,
             inline_threshold: 4096,
             write_pipeline: 2,
+            write_buffer_bytes: 32 * 1024 * 1024,
             read_ahead: 2,
             node_timeout_secs: 30,
         }
@@ -314,6 +321,11 @@ impl Config {
         if self.engine.inline_threshold > 1024 * 1024 {
             return Err(Error::Invalid(
                 "engine.inline_threshold must be at most 1 MiB".into(),
+            ));
+        }
+        if self.engine.write_buffer_bytes < 1024 * 1024 {
+            return Err(Error::Invalid(
+                "engine.write_buffer_bytes must be at least 1 MiB".into(),
             ));
         }
         if self.engine.write_pipeline == 0 || self.engine.read_ahead == 0 {

@@ -102,6 +102,8 @@ pub(crate) fn execute(tx: &mut Tx<'_>, cmd: &Command) -> Result<CommandResult> {
         Command::CreateRemote { remote } => replication::create_remote(tx, remote),
         Command::DeleteRemote { name } => replication::delete_remote(tx, name),
         Command::SetObjectAcl { bucket, key, acl } => set_object_acl(tx, bucket, key, acl),
+        // Batches are taken apart by the state machine.
+        Command::Batch { .. } => Err(MetaError::Invalid("a batch cannot be nested".into()).into()),
     };
     match outcome {
         Ok(reply) => Ok(Ok(reply)),

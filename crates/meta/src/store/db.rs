@@ -98,16 +98,18 @@ pub(crate) fn synced() -> WriteOptions {
     w
 }
 
-/// A batch deleting every key of the column families `names`.
+/// A batch deleting every key of the column families `names`: one range
+/// deletion each (up to the last key, which is deleted on its own), so its
+/// size does not grow with the keyspace.
 pub(crate) fn clear_batch(db: &DB, names: &[&str]) -> Result<WriteBatch> {
     let mut batch = WriteBatch::default();
     for name in names {
         let cf = cf(db, name)?;
         let mut it = db.raw_iterator_cf(cf);
-        it.seek_to_first();
-        while let Some(k) = it.key() {
-            batch.delete_cf(cf, k);
-            it.next();
+        it.seek_to_last();
+        if let Some(last) = it.key() {
+            batch.delete_range_cf(cf, &[] as &[u8], last);
+            batch.delete_cf(cf, last);
         }
         it.status()?;
     }

@@ -12,17 +12,28 @@ pub(crate) mod keys;
 mod log_store;
 mod replication;
 mod snapshot;
+#[cfg(test)]
+pub(crate) use snapshot::Snapshots;
+mod snapshot_file;
+mod snapshot_format;
 mod state_machine;
 mod tx;
 
 pub use log_store::LogStore;
 #[cfg(test)]
 pub(crate) use snapshot::{
-    build as snapshot_build, install as snapshot_install, without_keyspaces,
+    build_without as snapshot_build_without, StoredSnapshot, KEY_INSTALLING,
 };
+pub use snapshot_file::SnapshotFile;
 #[cfg(test)]
-pub(crate) use state_machine::apply_entries as state_machine_apply;
+pub(crate) use state_machine::{apply_entries as state_machine_apply, KEY_APPLIED_PART};
 pub use state_machine::{SnapshotBuilder, StateMachine};
+
+/// Where the snapshots of the database at `db_path` are kept: beside it,
+/// `meta.db` -> `meta.snapshots`.
+pub fn snapshot_dir(db_path: &std::path::Path) -> std::path::PathBuf {
+    db_path.with_extension("snapshots")
+}
 
 /// The last applied log id (tests only).
 #[cfg(test)]

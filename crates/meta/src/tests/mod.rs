@@ -1,6 +1,7 @@
 //! State-machine tests: commands applied through `apply_entries`, queries
 //! answered by `StateReader`, on a throwaway RocksDB.
 
+mod batch;
 mod blocks;
 mod commands;
 mod events;
@@ -11,7 +12,7 @@ mod snapshots;
 
 use crate::query::StateReader;
 use crate::raft_types::Entry;
-use crate::store::{db, state_machine_apply};
+use crate::store::{db, snapshot_dir, state_machine_apply, Snapshots};
 use openraft::{CommittedLeaderId, EntryPayload, LogId};
 use rocksdb::DB;
 use std::sync::Arc;
@@ -26,16 +27,20 @@ use tessera_types::{
 pub(crate) struct Harness {
     _dir: tempfile::TempDir,
     pub db: Arc<DB>,
+    pub snapshots: Snapshots,
     reader: StateReader,
-    index: u64,
+    pub index: u64,
 }
 
 impl Harness {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = db::open(&dir.path().join("meta.db")).unwrap();
+        let path = dir.path().join("meta.db");
+        let db = db::open(&path).unwrap();
+        let snapshots = Snapshots::open(db.clone(), snapshot_dir(&path)).unwrap();
         Harness {
             _dir: dir,
+            snapshots,
             reader: StateReader::new(db.clone()),
             db,
             index: 0,

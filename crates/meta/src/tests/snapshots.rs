@@ -5,7 +5,7 @@ use super::blocks::{degraded, index, lookup, queue, repaired, with_blocks};
 use super::*;
 use crate::store::db::{self, CF_BLOCKS, CF_REPAIR, CF_SM, DATA_CFS};
 use crate::store::index::{self as block_index, KEY_BLOCK_INDEX};
-use crate::store::{snapshot_build, snapshot_install, without_keyspaces};
+use crate::store::{snapshot_build_without, Snapshots, StoredSnapshot, KEY_INSTALLING};
 use tessera_types::{NodeInfo, NodeState};
 
 type Dump = Vec<(String, Vec<(Vec<u8>, Vec<u8>)>)>;
@@ -66,14 +66,33 @@ fn populated() -> Harness {
     h
 }
 
+/// Copies the file of `snap` (built by `src`) to where `dst` receives one.
+fn receive(src: &Harness, dst: &Harness, snap: &StoredSnapshot) -> std::path::PathBuf {
+    let path = dst.snapshots.receive_path();
+    std::fs::copy(src.snapshots.path(&snap.file), &path).unwrap();
+    path
+}
+
+/// The snapshot files in `h`'s snapshot directory.
+fn files(h: &Harness) -> Vec<String> {
+    let dir = h.snapshots.dir();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn snapshot_round_trip_includes_index_and_queue() {
     let src = populated();
-    let snap = snapshot_build(&src.db).unwrap();
+    let snap = src.snapshots.build().unwrap();
     let mut dst = Harness::new();
     dst.bucket("stale");
     dst.put("stale", "x", with_blocks("e", vec![degraded(9)]));
-    snapshot_install(&dst.db, &snap.meta, snap.data.to_vec()).unwrap();
+    let received = receive(&src, &dst, &snap);
+    dst.snapshots.install(&snap.meta, &received).unwrap();
 
     assert_eq!(dump(&dst.db), dump(&src.db));
     let blocks = dump(&dst.db);
@@ -85,6 +104,10 @@ fn snapshot_round_trip_includes_index_and_queue() {
     assert_eq!(queue(&dst), vec![1, 4]);
     assert_eq!(lookup(&dst, &[9]), vec![None]);
     assert_eq!(dst.gc(), src.gc());
+    // The installed snapshot is the current one, and the only file.
+    let current = dst.snapshots.current().unwrap().unwrap();
+    assert_eq!(current.meta, snap.meta);
+    assert_eq!(files(&dst), vec![current.file]);
 
     // The installed state goes on like the original.
     dst.ok(Command::UpdateBlock {
@@ -97,11 +120,80 @@ fn snapshot_round_trip_includes_index_and_queue() {
 #[test]
 fn snapshot_without_the_index_gets_it_rebuilt() {
     let src = populated();
-    let snap = snapshot_build(&src.db).unwrap();
-    let legacy = without_keyspaces(&snap.data, &[CF_BLOCKS, CF_REPAIR]).unwrap();
+    let snap = snapshot_build_without(&src.snapshots, &[CF_BLOCKS, CF_REPAIR]).unwrap();
     let dst = Harness::new();
-    snapshot_install(&dst.db, &snap.meta, legacy).unwrap();
+    let received = receive(&src, &dst, &snap);
+    dst.snapshots.install(&snap.meta, &received).unwrap();
     assert_eq!(dump(&dst.db), dump(&src.db));
+}
+
+#[test]
+fn damaged_snapshot_is_refused_and_changes_nothing() {
+    let src = populated();
+    let snap = src.snapshots.build().unwrap();
+    let mut dst = Harness::new();
+    dst.bucket("mine");
+    let before = dump(&dst.db);
+    for damage in [Damage::Truncate, Damage::Flip] {
+        let received = receive(&src, &dst, &snap);
+        let mut data = std::fs::read(&received).unwrap();
+        match damage {
+            Damage::Truncate => data.truncate(data.len() / 2),
+            Damage::Flip => {
+                let at = data.len() / 2;
+                data[at] ^= 1;
+            }
+        }
+        std::fs::write(&received, data).unwrap();
+        let err = dst.snapshots.install(&snap.meta, &received).unwrap_err();
+        assert!(matches!(err, crate::Error::Corrupt(_)), "{err}");
+        assert_eq!(dump(&dst.db), before);
+        assert!(dst.snapshots.current().unwrap().is_none());
+    }
+}
+
+enum Damage {
+    Truncate,
+    Flip,
+}
+
+#[test]
+fn interrupted_install_is_finished_on_open() {
+    let src = populated();
+    let snap = src.snapshots.build().unwrap();
+    let mut dst = Harness::new();
+    dst.bucket("half-replaced");
+    // As a stop mid-install leaves it: the file in place, the marker set,
+    // the data keyspaces partly written.
+    std::fs::copy(
+        src.snapshots.path(&snap.file),
+        dst.snapshots.path(&snap.file),
+    )
+    .unwrap();
+    db::put_synced(&dst.db, CF_SM, KEY_INSTALLING, &snap).unwrap();
+    let reopened = Snapshots::open(dst.db.clone(), dst.snapshots.dir().to_path_buf()).unwrap();
+    assert_eq!(dump(&dst.db), dump(&src.db));
+    assert_eq!(reopened.current().unwrap().unwrap().meta, snap.meta);
+    assert!(db::get::<StoredSnapshot>(&dst.db, CF_SM, KEY_INSTALLING)
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn a_new_snapshot_replaces_the_old_file_and_stray_files_go_on_open() {
+    let mut h = populated();
+    let first = h.snapshots.build().unwrap();
+    h.bucket("later");
+    let second = h.snapshots.build().unwrap();
+    assert!(second.meta.last_log_id > first.meta.last_log_id);
+    assert_eq!(files(&h), vec![second.file.clone()]);
+    // A transfer that a stop left unfinished is removed on open.
+    let stray = h.snapshots.receive_path();
+    std::fs::write(&stray, b"partial transfer").unwrap();
+    assert_eq!(files(&h).len(), 2);
+    let reopened = Snapshots::open(h.db.clone(), h.snapshots.dir().to_path_buf()).unwrap();
+    assert_eq!(files(&h), vec![second.file.clone()]);
+    assert_eq!(reopened.current().unwrap().unwrap().meta, second.meta);
 }
 
 #[test]
