@@ -15,6 +15,25 @@ use tracing::{debug, warn};
 /// their place (a hedge against a node that stopped answering).
 const HEDGE_AFTER: Duration = Duration::from_millis(500);
 
+/// The bytes `range` of a block given as consecutive `parts`.
+fn slice_parts(parts: Vec<Bytes>, range: Range<usize>) -> Vec<Bytes> {
+    let mut out = Vec::with_capacity(parts.len());
+    let mut offset = 0;
+    for part in parts {
+        let (start, end) = (offset, offset + part.len());
+        offset = end;
+        if end <= range.start || start >= range.end {
+            continue;
+        }
+        let from = range.start.max(start) - start;
+        let to = range.end.min(end) - start;
+        if from < to {
+            out.push(part.slice(from..to));
+        }
+    }
+    out
+}
+
 /// One piece of a read: a segment and the byte range wanted from it.
 enum Piece {
     Inline(Bytes),
@@ -47,21 +66,40 @@ impl Engine {
                 let engine = Arc::clone(&engine);
                 async move {
                     match piece {
-                        Piece::Inline(b) => Ok(b),
+                        Piece::Inline(b) => Ok(vec![b]),
                         Piece::Block(block, r) => {
-                            let data = engine.fetch_block(&block).await?;
-                            Ok(data.slice(r))
+                            let parts = engine.fetch_block_parts(&block).await?;
+                            Ok(slice_parts(parts, r))
                         }
                     }
                 }
             })
             .buffered(self.read_ahead)
+            .flat_map(|fetched: Result<Vec<Bytes>>| match fetched {
+                Ok(parts) => stream::iter(parts.into_iter().map(Ok)).left_stream(),
+                Err(e) => stream::once(async { Err(e) }).right_stream(),
+            })
             .boxed()
     }
 
-    /// Reads and verifies one block: its data shards in parallel, and parity
-    /// shards only for those that are missing, unreachable or corrupt.
+    /// Reads and verifies one block, as one buffer.
     pub async fn fetch_block(&self, block: &BlockRef) -> Result<Bytes> {
+        let parts = self.fetch_block_parts(block).await?;
+        if let [only] = &parts[..] {
+            return Ok(only.clone());
+        }
+        let mut out = bytes::BytesMut::with_capacity(block.size as usize);
+        for p in &parts {
+            out.extend_from_slice(p);
+        }
+        Ok(out.freeze())
+    }
+
+    /// Reads and verifies one block: its data shards in parallel, and parity
+    /// shards only for those that are missing, unreachable or corrupt. The
+    /// block comes as consecutive pieces (its data shards, not copied into
+    /// one buffer when they are all there).
+    pub async fn fetch_block_parts(&self, block: &BlockRef) -> Result<Vec<Bytes>> {
         let k = block.profile.data as usize;
         let total = block.shards.len();
         let mut shards: Vec<Option<Bytes>> = vec![None; total];
@@ -154,9 +192,32 @@ impl Engine {
         }
         let codec = self.codec_for(block.profile)?;
         let size = block.size as usize;
-        tokio::task::spawn_blocking(move || codec.decode(shards, size))
+        tokio::task::spawn_blocking(move || codec.decode_parts(shards, size))
             .await
             .map_err(|e| Error::Internal(format!("decode task: {e}")))?
             .map_err(|e| Error::DataLoss(format!("decode: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slice_parts;
+    use bytes::Bytes;
+
+    #[test]
+    fn ranges_across_parts() {
+        let parts = || {
+            vec![
+                Bytes::from_static(b"abcd"),
+                Bytes::from_static(b"efgh"),
+                Bytes::from_static(b"ij"),
+            ]
+        };
+        let join = |v: Vec<Bytes>| v.concat();
+        assert_eq!(join(slice_parts(parts(), 0..10)), b"abcdefghij");
+        assert_eq!(join(slice_parts(parts(), 2..7)), b"cdefg");
+        assert_eq!(slice_parts(parts(), 4..8).len(), 1);
+        assert_eq!(join(slice_parts(parts(), 9..10)), b"j");
+        assert!(slice_parts(parts(), 3..3).is_empty());
     }
 }

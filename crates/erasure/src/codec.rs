@@ -78,9 +78,11 @@ impl Codec {
         let data = self.data_shards();
         let total = self.profile.total();
         // One buffer for all shards; each returned shard is a view of it.
-        let mut pages = PageBuf::zeroed(len * total).map_err(|e| Error::Memory(e.to_string()))?;
+        // Every byte is written below: the block, its padding, the parity.
+        let mut pages = PageBuf::reused(len * total).map_err(|e| Error::Memory(e.to_string()))?;
         let buf = pages.as_mut_slice();
         buf[..block.len()].copy_from_slice(block);
+        buf[block.len()..len * data].fill(0);
         if let Some(rs) = &self.rs {
             let (data_part, parity_part) = buf.split_at_mut(len * data);
             let data_shards: Vec<&[u8]> = data_part.chunks(len).collect();
@@ -101,6 +103,17 @@ impl Codec {
     /// `data` shards are present or a shard's length is not
     /// `shard_len(block_size)`.
     pub fn decode(&self, shards: Vec<Option<Bytes>>, block_size: usize) -> Result<Bytes> {
+        concat(&self.decode_parts(shards, block_size)?, block_size)
+    }
+
+    /// [`Codec::decode`] as consecutive pieces of the block: its data
+    /// shards, the last cut at the block's end. Nothing is copied when every
+    /// data shard is present.
+    pub fn decode_parts(
+        &self,
+        shards: Vec<Option<Bytes>>,
+        block_size: usize,
+    ) -> Result<Vec<Bytes>> {
         self.check_count(shards.len())?;
         let len = self.shard_len(block_size);
         for (index, shard) in shards.iter().enumerate() {
@@ -117,7 +130,7 @@ impl Codec {
         let data = self.data_shards();
         let data_shards: Option<Vec<Bytes>> = shards[..data].iter().cloned().collect();
         if let Some(data_shards) = data_shards {
-            return concat(&data_shards, block_size);
+            return Ok(cut(data_shards, block_size));
         }
 
         let present = shards.iter().filter(|s| s.is_some()).count();
@@ -151,7 +164,7 @@ impl Codec {
             .map(|s| s.map(Bytes::from))
             .collect();
         let rebuilt = rebuilt.ok_or(needed)?;
-        concat(&rebuilt, block_size)
+        Ok(cut(rebuilt, block_size))
     }
 
     /// Rebuilds every missing shard (data and parity) in place, for repair.
@@ -212,6 +225,23 @@ impl Codec {
 }
 
 /// Concatenates data shards and cuts the padding off at `block_size`.
+/// The data shards as the pieces of a block of `block_size` bytes: the
+/// padding after its end (and shards wholly past it) dropped.
+fn cut(data_shards: Vec<Bytes>, block_size: usize) -> Vec<Bytes> {
+    let mut left = block_size;
+    let mut parts = Vec::with_capacity(data_shards.len());
+    for shard in data_shards {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(shard.len());
+        parts.push(shard.slice(..take));
+        left -= take;
+    }
+    parts
+}
+
+/// The pieces of a block as one buffer (no copy for a single piece).
 fn concat(data_shards: &[Bytes], block_size: usize) -> Result<Bytes> {
     if let [only] = data_shards {
         return Ok(only.slice(..block_size.min(only.len())));

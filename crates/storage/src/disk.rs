@@ -2,11 +2,13 @@
 //! Only called from blocking tasks.
 
 use crate::layout::{self, TMP_SUFFIX};
+use bytes::Bytes;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use tessera_erasure::PageBuf;
 
 /// Makes temporary names unique among concurrent writes of this process
 /// (the directory lock keeps other processes out).
@@ -66,6 +68,22 @@ pub(crate) fn read_if_exists(path: &Path) -> io::Result<Option<Vec<u8>>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Reads a whole shard file into pages of its own (see
+/// `tessera_erasure::PageBuf`: megabyte buffers taken from the allocator
+/// would stay in its free lists); `None` if it does not exist.
+pub(crate) fn read_shard_file(path: &Path) -> io::Result<Option<Bytes>> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let len = usize::try_from(file.metadata()?.len()).map_err(io::Error::other)?;
+    // read_exact fills all of it, or the buffer is dropped unread.
+    let mut buf = PageBuf::reused(len)?;
+    file.read_exact(buf.as_mut_slice())?;
+    Ok(Some(buf.freeze()))
 }
 
 /// Removes a file, returning its size; `None` if it did not exist.

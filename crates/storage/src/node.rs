@@ -215,12 +215,12 @@ impl StorageNode {
         let shared = self.shared.clone();
         blocking(move || {
             for path in shared.candidate_paths(&id) {
-                let Some(file) = disk::read_if_exists(&path)
+                let Some(file) = disk::read_shard_file(&path)
                     .map_err(|e| Error::io("reading shard", &path, e))?
                 else {
                     continue;
                 };
-                return decode(Bytes::from(file)).map_err(|reason| {
+                return decode(file).map_err(|reason| {
                     tracing::warn!(shard = %id, path = %path.display(), %reason, "corrupt shard");
                     Error::Corrupt { shard: id, reason }
                 });
