@@ -53,6 +53,20 @@ fn hash(d: &[u8]) -> [u8; 32] {
     *blake3::hash(d).as_bytes()
 }
 
+/// Flips the last byte of shard `id`'s file on `node`.
+fn damage_on_disk(node: &StorageNode, id: &ShardId) {
+    let path = node
+        .data_dirs()
+        .iter()
+        .map(|d| d.join(layout::relative_path(id)))
+        .find(|p| p.exists())
+        .unwrap();
+    let mut raw = std::fs::read(&path).unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 0xff;
+    std::fs::write(&path, raw).unwrap();
+}
+
 #[tokio::test]
 async fn put_get_delete_status_over_grpc() {
     let mut server = start().await;
@@ -106,17 +120,7 @@ async fn errors_map_to_grpc_codes() {
         .put_shard(id, Bytes::from_static(b"payload"), hash(b"payload"))
         .await
         .unwrap();
-    let path = server
-        .node
-        .data_dirs()
-        .iter()
-        .map(|d| d.join(layout::relative_path(&id)))
-        .find(|p| p.exists())
-        .unwrap();
-    let mut raw = std::fs::read(&path).unwrap();
-    let last = raw.len() - 1;
-    raw[last] ^= 0xff;
-    std::fs::write(&path, raw).unwrap();
+    damage_on_disk(&server.node, &id);
     let err = client.get_shard(id).await.unwrap_err();
     assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
 
@@ -287,17 +291,7 @@ async fn local_link_calls_the_service_directly() {
     ));
 
     // Damage on disk is caught by the client's hash, as over gRPC.
-    let path = server
-        .node
-        .data_dirs()
-        .iter()
-        .map(|d| d.join(layout::relative_path(&id)))
-        .find(|p| p.exists())
-        .unwrap();
-    let mut raw = std::fs::read(&path).unwrap();
-    let last = raw.len() - 1;
-    raw[last] ^= 0xff;
-    std::fs::write(&path, raw).unwrap();
+    damage_on_disk(&server.node, &id);
     let err = client.get_shard(id).await.unwrap_err();
     assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
     assert_eq!(client.delete_shards(&[id]).await.unwrap(), 1);
