@@ -85,14 +85,8 @@ impl Engine {
     /// Reads and verifies one block, as one buffer.
     pub async fn fetch_block(&self, block: &BlockRef) -> Result<Bytes> {
         let parts = self.fetch_block_parts(block).await?;
-        if let [only] = &parts[..] {
-            return Ok(only.clone());
-        }
-        let mut out = bytes::BytesMut::with_capacity(block.size as usize);
-        for p in &parts {
-            out.extend_from_slice(p);
-        }
-        Ok(out.freeze())
+        tessera_erasure::join(&parts, block.size as usize)
+            .map_err(|e| Error::Internal(format!("joining a block: {e}")))
     }
 
     /// Reads and verifies one block: its data shards in parallel, and parity

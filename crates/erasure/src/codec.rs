@@ -103,7 +103,7 @@ impl Codec {
     /// `data` shards are present or a shard's length is not
     /// `shard_len(block_size)`.
     pub fn decode(&self, shards: Vec<Option<Bytes>>, block_size: usize) -> Result<Bytes> {
-        concat(&self.decode_parts(shards, block_size)?, block_size)
+        join(&self.decode_parts(shards, block_size)?, block_size)
     }
 
     /// [`Codec::decode`] as consecutive pieces of the block: its data
@@ -224,7 +224,6 @@ impl Codec {
     }
 }
 
-/// Concatenates data shards and cuts the padding off at `block_size`.
 /// The data shards as the pieces of a block of `block_size` bytes: the
 /// padding after its end (and shards wholly past it) dropped.
 fn cut(data_shards: Vec<Bytes>, block_size: usize) -> Vec<Bytes> {
@@ -241,14 +240,16 @@ fn cut(data_shards: Vec<Bytes>, block_size: usize) -> Vec<Bytes> {
     parts
 }
 
-/// The pieces of a block as one buffer (no copy for a single piece).
-fn concat(data_shards: &[Bytes], block_size: usize) -> Result<Bytes> {
-    if let [only] = data_shards {
+/// The first `block_size` bytes of consecutive `parts` (a block as
+/// [`Codec::decode_parts`] gives it) as one buffer; no copy for a single
+/// piece.
+pub fn join(parts: &[Bytes], block_size: usize) -> Result<Bytes> {
+    if let [only] = parts {
         return Ok(only.slice(..block_size.min(only.len())));
     }
     let mut out = PageBuf::with_capacity(block_size).map_err(|e| Error::Memory(e.to_string()))?;
-    for shard in data_shards {
-        out.extend_from_slice(shard);
+    for part in parts {
+        out.extend_from_slice(part);
         if out.is_full() {
             break;
         }

@@ -16,7 +16,7 @@ mod error;
 mod pages;
 pub mod placement;
 
-pub use codec::Codec;
+pub use codec::{join, Codec};
 pub use error::{Error, Result};
 pub use pages::PageBuf;
 

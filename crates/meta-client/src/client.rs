@@ -1,6 +1,6 @@
 //! The leader-following call loop shared by every request.
 
-use crate::endpoints::{Endpoints, Grpc};
+use crate::endpoints::{Endpoints, Link};
 use crate::{Error, Result};
 use std::future::Future;
 use std::sync::Arc;
@@ -129,7 +129,7 @@ impl MetaClient {
     /// good, or the overall timeout expires.
     async fn call<T, F, Fut>(&self, op: F) -> Result<T>
     where
-        F: Fn(Grpc) -> Fut,
+        F: Fn(Link) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
         let deadline = Instant::now() + self.overall;

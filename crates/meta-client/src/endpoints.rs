@@ -16,20 +16,20 @@ use tonic::{Request, Response, Status};
 /// A client of one meta node: over gRPC, or calling its service directly
 /// when the node runs in this process (see `Transport::with_local_meta`).
 #[derive(Clone)]
-pub(crate) enum Grpc {
+pub(crate) enum Link {
     Remote(GrpcClient<Channel>),
     Local(Arc<dyn Meta>),
 }
 
-/// Defines `Grpc::$method`, calling the node's RPC of that name over either
+/// Defines `Link::$method`, calling the node's RPC of that name over either
 /// link.
 macro_rules! rpcs {
     ($($method:ident($req:ty) -> $reply:ty;)*) => {
-        impl Grpc {
+        impl Link {
             $(pub(crate) async fn $method(&mut self, req: $req) -> Result<Response<$reply>, Status> {
                 match self {
-                    Grpc::Remote(c) => c.$method(req).await,
-                    Grpc::Local(s) => s.$method(Request::new(req)).await,
+                    Link::Remote(c) => c.$method(req).await,
+                    Link::Local(s) => s.$method(Request::new(req)).await,
                 }
             })*
         }
@@ -52,7 +52,7 @@ const SUSPECT_FOR: Duration = Duration::from_secs(5);
 struct Target {
     uri: String,
     /// Created on first use (creating a channel needs a Tokio runtime).
-    client: Option<Grpc>,
+    client: Option<Link>,
     /// When it last failed to answer.
     failed_at: Option<Instant>,
 }
@@ -129,7 +129,7 @@ impl Endpoints {
     }
 
     /// The current endpoint's index, URI and client.
-    pub(crate) fn current(&self) -> Result<(usize, String, Grpc)> {
+    pub(crate) fn current(&self) -> Result<(usize, String, Link)> {
         let mut st = self.lock();
         let idx = st.current;
         let connect_timeout = self.connect_timeout;
@@ -138,20 +138,20 @@ impl Endpoints {
             .get_mut(idx)
             .ok_or_else(|| Error::Internal("endpoint index out of range".into()))?;
         if target.client.is_none() {
-            if let Some(service) = self.transport.local_meta(&target.uri) {
-                target.client = Some(Grpc::Local(service));
-            }
-        }
-        if target.client.is_none() {
-            let endpoint = Endpoint::from_shared(target.uri.clone())
-                .map_err(|e| Error::InvalidEndpoint(e.to_string()))?
-                .connect_timeout(connect_timeout)
-                .tcp_nodelay(true);
-            target.client = Some(Grpc::Remote(
-                GrpcClient::new(self.transport.channel(&endpoint))
-                    .max_decoding_message_size(tessera_proto::MAX_MESSAGE_BYTES)
-                    .max_encoding_message_size(tessera_proto::MAX_MESSAGE_BYTES),
-            ));
+            target.client = Some(match self.transport.local_meta(&target.uri) {
+                Some(service) => Link::Local(service),
+                None => {
+                    let endpoint = Endpoint::from_shared(target.uri.clone())
+                        .map_err(|e| Error::InvalidEndpoint(e.to_string()))?
+                        .connect_timeout(connect_timeout)
+                        .tcp_nodelay(true);
+                    Link::Remote(
+                        GrpcClient::new(self.transport.channel(&endpoint))
+                            .max_decoding_message_size(tessera_proto::MAX_MESSAGE_BYTES)
+                            .max_encoding_message_size(tessera_proto::MAX_MESSAGE_BYTES),
+                    )
+                }
+            });
         }
         let client = target
             .client

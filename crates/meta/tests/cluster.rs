@@ -1,15 +1,17 @@
-//! Three meta nodes over real gRPC: replication, snapshot transfer to a
-//! late joiner, leader hints followed by the client, and leader failover.
+//! Meta nodes over real gRPC: replication, snapshot transfer to a late
+//! joiner, leader hints followed by the client, leader failover, and group
+//! commit (concurrent writes share log entries and keep their outcomes).
 
 #![allow(clippy::unwrap_used)]
 
+use futures::future::join_all;
 use openraft::BasicNode;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_meta::{MetaConfig, MetaNode};
-use tessera_meta_client::MetaClient;
-use tessera_types::meta::{Query, QueryReply};
+use tessera_meta_client::{Error, MetaClient};
+use tessera_types::meta::{MetaError, Query, QueryReply};
 use tessera_types::BucketRecord;
 
 struct Running {
@@ -152,4 +154,62 @@ async fn three_nodes_replicate_and_fail_over() {
         n.node.shutdown().await.unwrap();
         let _ = n.stop.send(());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_share_entries_and_keep_their_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    let n1 = start(1, dir.path(), true).await;
+    n1.node
+        .wait_for_leader(Duration::from_secs(10))
+        .await
+        .unwrap();
+    let client = MetaClient::new(vec![n1.addr.clone()])
+        .unwrap()
+        .with_timeout(Duration::from_secs(10), Duration::from_secs(30));
+    let before = n1
+        .node
+        .raft()
+        .metrics()
+        .borrow()
+        .last_log_index
+        .unwrap_or(0);
+
+    // 200 distinct buckets and 20 attempts at one more, all at once.
+    let writes = (0..200)
+        .map(|i| format!("b{i:03}"))
+        .chain((0..20).map(|_| "contested".to_string()))
+        .map(|name| {
+            let client = client.clone();
+            async move { client.create_bucket(bucket(&name)).await }
+        });
+    let results = join_all(writes).await;
+    for r in &results[..200] {
+        r.as_ref().unwrap();
+    }
+    let contested = &results[200..];
+    assert_eq!(contested.iter().filter(|r| r.is_ok()).count(), 1);
+    for r in contested.iter().filter(|r| r.is_err()) {
+        assert!(
+            matches!(r, Err(Error::Meta(MetaError::BucketAlreadyOwnedByYou))),
+            "{r:?}"
+        );
+    }
+    assert_eq!(client.list_buckets().await.unwrap().len(), 201);
+    let used = n1
+        .node
+        .raft()
+        .metrics()
+        .borrow()
+        .last_log_index
+        .unwrap_or(0)
+        - before;
+    assert!(
+        used < 220,
+        "220 concurrent writes took {used} log entries: none were batched"
+    );
+
+    n1.node.shutdown().await.unwrap();
+    let _ = n1.stop.send(());
+    let _ = n1.server.await;
 }

@@ -36,8 +36,8 @@ pub trait Dialer: Send + Sync + 'static {
     fn dial(&self, authority: String) -> BoxFuture<'static, io::Result<BoxStream>>;
 }
 
-/// How to open connections: TCP unless a [`Dialer`] is installed; storage
-/// nodes of this process called directly.
+/// How to open connections: TCP unless a [`Dialer`] is installed; the meta
+/// and storage nodes of this process called directly.
 #[derive(Clone, Default)]
 pub struct Transport {
     dialer: Option<Arc<dyn Dialer>>,

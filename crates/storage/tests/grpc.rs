@@ -53,6 +53,18 @@ fn hash(d: &[u8]) -> [u8; 32] {
     *blake3::hash(d).as_bytes()
 }
 
+/// Stores `data` as shard `id` and reads it back, checked against its hash.
+async fn put_and_read_back(client: &StorageClient, id: ShardId, data: &[u8]) {
+    client
+        .put_shard(id, Bytes::copy_from_slice(data), hash(data))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get_shard_expecting(id, hash(data)).await.unwrap(),
+        data
+    );
+}
+
 /// Flips the last byte of shard `id`'s file on `node`.
 fn damage_on_disk(node: &StorageNode, id: &ShardId) {
     let path = node
@@ -165,14 +177,7 @@ async fn get_shard_expecting_checks_the_metadata_hash() {
     let client = StorageClient::connect_lazy(&server.addr).unwrap();
     let id = shard(3);
     let data = b"current bytes".to_vec();
-    client
-        .put_shard(id, Bytes::from(data.clone()), hash(&data))
-        .await
-        .unwrap();
-    assert_eq!(
-        client.get_shard_expecting(id, hash(&data)).await.unwrap(),
-        data
-    );
+    put_and_read_back(&client, id, &data).await;
     assert!(matches!(
         client
             .get_shard_expecting(id, hash(b"what metadata expects"))
@@ -270,15 +275,7 @@ async fn local_link_calls_the_service_directly() {
     let client = StorageClient::connect_lazy_via(&server.addr, &transport).unwrap();
 
     let id = shard(4);
-    let data = b"in-process bytes".to_vec();
-    client
-        .put_shard(id, Bytes::from(data.clone()), hash(&data))
-        .await
-        .unwrap();
-    assert_eq!(
-        client.get_shard_expecting(id, hash(&data)).await.unwrap(),
-        data
-    );
+    put_and_read_back(&client, id, b"in-process bytes").await;
     assert_eq!(client.node_status().await.unwrap().shard_count, 1);
     let err = client
         .put_shard(shard(5), Bytes::from_static(b"x"), hash(b"y"))

@@ -119,32 +119,7 @@ impl<R: Read> SnapshotReader<R> {
     }
 
     fn take(&mut self, buf: &mut [u8]) -> Result<()> {
-        self.inp.read_exact(buf).map_err(|e| match e.kind() {
-            io::ErrorKind::UnexpectedEof => corrupt("truncated"),
-            _ => Error::Io(e),
-        })?;
-        self.hasher.update(buf);
-        Ok(())
-    }
-
-    fn field(&mut self, into: FieldBuf) -> Result<()> {
-        let mut len = [0u8; 4];
-        self.take(&mut len)?;
-        let len = u32::from_be_bytes(len);
-        if len > MAX_FIELD {
-            return Err(corrupt(format!("record of {len} bytes")));
-        }
-        let mut buf = std::mem::take(match into {
-            FieldBuf::Key => &mut self.key,
-            FieldBuf::Value => &mut self.value,
-        });
-        buf.resize(len as usize, 0);
-        let res = self.take(&mut buf);
-        match into {
-            FieldBuf::Key => self.key = buf,
-            FieldBuf::Value => self.value = buf,
-        }
-        res
+        read_hashed(&mut self.inp, &mut self.hasher, buf)
     }
 
     /// The next record; `None` once the end record was read and the hash
@@ -165,17 +140,14 @@ impl<R: Read> SnapshotReader<R> {
                 Ok(Some(Record::Keyspace(&self.name)))
             }
             TAG_ENTRY => {
-                self.field(FieldBuf::Key)?;
-                self.field(FieldBuf::Value)?;
+                read_field(&mut self.inp, &mut self.hasher, &mut self.key)?;
+                read_field(&mut self.inp, &mut self.hasher, &mut self.value)?;
                 Ok(Some(Record::Entry(&self.key, &self.value)))
             }
             TAG_END => {
                 let expected = self.hasher.finalize();
                 let mut hash = [0u8; 32];
-                self.inp.read_exact(&mut hash).map_err(|e| match e.kind() {
-                    io::ErrorKind::UnexpectedEof => corrupt("truncated"),
-                    _ => Error::Io(e),
-                })?;
+                read_exact(&mut self.inp, &mut hash)?;
                 if expected.as_bytes() != &hash {
                     return Err(corrupt("checksum mismatch"));
                 }
@@ -193,10 +165,31 @@ impl<R: Read> SnapshotReader<R> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum FieldBuf {
-    Key,
-    Value,
+/// Fills `buf`: a stream that ends first is a truncated snapshot.
+fn read_exact<R: Read>(inp: &mut R, buf: &mut [u8]) -> Result<()> {
+    inp.read_exact(buf).map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => corrupt("truncated"),
+        _ => Error::Io(e),
+    })
+}
+
+/// Fills `buf` and adds it to the stream's hash.
+fn read_hashed<R: Read>(inp: &mut R, hasher: &mut blake3::Hasher, buf: &mut [u8]) -> Result<()> {
+    read_exact(inp, buf)?;
+    hasher.update(buf);
+    Ok(())
+}
+
+/// Reads a length-prefixed key or value into `buf` (reused across records).
+fn read_field<R: Read>(inp: &mut R, hasher: &mut blake3::Hasher, buf: &mut Vec<u8>) -> Result<()> {
+    let mut len = [0u8; 4];
+    read_hashed(inp, hasher, &mut len)?;
+    let len = u32::from_be_bytes(len);
+    if len > MAX_FIELD {
+        return Err(corrupt(format!("record of {len} bytes")));
+    }
+    buf.resize(len as usize, 0);
+    read_hashed(inp, hasher, buf)
 }
 
 #[cfg(test)]
