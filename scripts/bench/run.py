@@ -11,6 +11,12 @@ each server's peak RSS into the benchmarks page between its
 `<!-- bench:begin -->` and `<!-- bench:end -->` markers. With --cluster, the
 suite runs against a local multi-process cluster (scripts/local-cluster.sh)
 instead of `tessera server`. --quick shortens every step (for a smoke test).
+
+Each step deletes its objects when it ends. Before the next step starts, the
+script waits until both servers are idle (the background work those deletions
+left, such as freeing data on disk, finished) and records how long that took
+for each server, so that no step is measured while the other server or the
+step before is still at work.
 """
 import argparse, datetime, json, os, platform, shutil, signal, subprocess, sys, tempfile, time
 import urllib.request, urllib.error
@@ -35,6 +41,10 @@ SUITE = [
     ("LIST 20,000 keys", "list", "0", 4, 20, 20000, "keys_per_sec"),
     ("mixed 4 KiB-1 MiB", "mixed", "4KiB:80,1MiB:20", 16, 20, 1000, "ops_per_sec"),
 ]
+
+# Before each step both servers are left to finish the background work of the
+# step before (idle: under this share of one core for 3 s), at most this long.
+SETTLE_CPU, SETTLE_LIMIT_SECS = 0.05, 300
 
 
 def log(*a):
@@ -70,6 +80,35 @@ def rss_kib(pid, field):
     except OSError:
         pass
     return None
+
+
+def cpu_ticks(pid):
+    """User + system CPU ticks a process has used; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def settle(pids, quiet_secs=3, limit_secs=SETTLE_LIMIT_SECS):
+    """Waits until every server in `pids` is idle: below SETTLE_CPU of a core
+    for `quiet_secs` seconds in a row (background work of the step before,
+    such as deleting its objects' data, finished), at most `limit_secs`.
+    Returns the seconds waited."""
+    hz = os.sysconf("SC_CLK_TCK")
+    start = time.monotonic()
+    quiet = 0
+    last = {p: cpu_ticks(p) for p in pids}
+    while quiet < quiet_secs and time.monotonic() - start < limit_secs:
+        time.sleep(1)
+        now = {p: cpu_ticks(p) for p in pids}
+        busy = any(now[p] is not None and last[p] is not None and (now[p] - last[p]) / hz > SETTLE_CPU
+                   for p in pids)
+        quiet = 0 if busy else quiet + 1
+        last = now
+    return time.monotonic() - start
 
 
 def bench(endpoint, ak, sk, bucket, workload, size, conc, secs, objects, count=None):
@@ -109,7 +148,7 @@ def main():
             if not port_free(port):
                 raise SystemExit(f"bench: port {port} is in use; stop what listens there first")
     work = tempfile.mkdtemp(prefix="bench-", dir=os.path.dirname(TARGET) if os.path.isdir(os.path.dirname(TARGET)) else None)
-    procs, results, rss = [], {}, {}
+    procs, results, rss, settled = [], {}, {}, {}
     peer_dir = os.path.join(work, "seaweedfs")
     cluster_dir = os.path.join(work, "cluster")
     try:
@@ -146,8 +185,17 @@ def main():
         # Memory under load first, while the peaks are the upload's own:
         # 16 clients each uploading one large object.
         upload = "64MiB" if args.quick else UPLOAD_SIZE
+        servers = {"tessera": [tessera_pid] if tessera_pid else cluster_pids(cluster_dir),
+                   "seaweedfs": [peer_pid]}
+
+        def step(label, name):
+            # Each server's wait is counted against it.
+            for server, pids in servers.items():
+                settled[server] = settled.get(server, 0) + settle(pids)
+            log(f"bench: {label} on {name} ...")
+
         for name, ep, pid in (("tessera", tessera_ep, tessera_pid), ("seaweedfs", peer_ep, peer_pid)):
-            log(f"bench: 16 clients uploading {upload} each on {name} ...")
+            step(f"16 clients uploading {upload} each", name)
             results[(UPLOAD_LABEL, name)] = bench(ep, AK, SK, "bench-upload", "put", upload, 16, 600, 0, count=16)
             if pid:
                 rss[f"{name}_upload_peak"] = rss_kib(pid, "VmHWM")
@@ -155,7 +203,7 @@ def main():
             if args.quick:
                 secs, objects = 3, min(objects, 200)
             for name, ep in (("tessera", tessera_ep), ("seaweedfs", peer_ep)):
-                log(f"bench: {label} on {name} ...")
+                step(label, name)
                 bucket = f"bench-{workload}"
                 results[(label, name)] = bench(ep, AK, SK, bucket, workload, size, conc, secs, objects)
         if tessera_pid:
@@ -174,14 +222,26 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
         shutil.rmtree(work, ignore_errors=True)
-    write(args, results, rss)
+    write(args, results, rss, settled)
+
+
+def cluster_pids(cluster_dir):
+    """The processes of a scripts/local-cluster.sh cluster."""
+    pids = []
+    for f in sorted(os.listdir(cluster_dir)):
+        if f.endswith(".pid"):
+            try:
+                pids.append(int(open(os.path.join(cluster_dir, f)).read()))
+            except (OSError, ValueError):
+                pass
+    return pids
 
 
 def fmt(v):
     return "-" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:,.1f}")
 
 
-def write(args, results, rss):
+def write(args, results, rss, settled):
     cmd = "make bench" + (" ARGS=--cluster" if args.cluster else "") + (" ARGS=--quick" if args.quick else "")
     what = "a local 3+6+2 process cluster (scripts/local-cluster.sh)" if args.cluster else "`tessera server`"
     lines = [
@@ -207,7 +267,8 @@ def write(args, results, rss):
     lines += ["", "| memory | Tessera | SeaweedFS |", "|---|---|---|",
               f"| idle RSS after start, MiB | {fmt(mib('tessera_idle'))} | {fmt(mib('peer_idle'))} |",
               f"| peak RSS while 16 clients upload {UPLOAD_SIZE.replace('GiB', ' GiB')} each, MiB | {fmt(mib('tessera_upload_peak'))} | {fmt(mib('seaweedfs_upload_peak'))} |",
-              f"| peak RSS over the run, MiB | {fmt(mib('tessera_peak'))} | {fmt(mib('peer_peak'))} |"]
+              f"| peak RSS over the run, MiB | {fmt(mib('tessera_peak'))} | {fmt(mib('peer_peak'))} |",
+              f"| waiting for the server to be idle before each step, s in all | {fmt(settled.get('tessera'))} | {fmt(settled.get('seaweedfs'))} |"]
     block = "\n".join(lines)
     print(block)
     try:

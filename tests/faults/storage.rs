@@ -1,6 +1,7 @@
 //! Storage nodes under faults with EC 4+2 on 6 nodes: two nodes cut off
 //! (hung, not refusing), a node stopped in the middle of a PUT, and bits
-//! flipped in a shard file.
+//! flipped in a shard file; and, with 2+1 on 6 nodes, the garbage collector
+//! while a node is stopped.
 
 use crate::{
     create_bucket, eventually, fully_redundant, get, node_ids, put, verify_all, Written, SIZES,
@@ -140,5 +141,61 @@ async fn flipped_bits_are_detected_and_repaired() {
     )
     .await;
     verify_all(&cluster, "bkt", &[w]).await;
+    cluster.shutdown().await;
+}
+
+/// The GC worker frees what it can while a storage node is down: entries
+/// whose shards avoid the node are freed, the others wait for it (no entry
+/// is acknowledged with a shard left behind), and go once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn gc_frees_around_a_stopped_node() {
+    let mut cluster = Cluster::start(ClusterSpec {
+        profile: "2+1",
+        ..ClusterSpec::default()
+    })
+    .await;
+    let c = cluster.client(0);
+    create_bucket(&c, "gcb").await;
+    let meta = cluster.inspector();
+    let stopped = node_ids(&cluster, &[0]).await;
+    // 2+1 on 6 nodes: each object's block is on 3 of them.
+    let mut on_stopped = 0;
+    let objects: Vec<Written> = (0..20)
+        .map(|i| Written::new(format!("o{i}"), i, SIZES[2]))
+        .collect();
+    for w in &objects {
+        put(&c, "gcb", w).await.unwrap();
+        let record = meta.get_object("gcb", &w.key).await.unwrap().unwrap();
+        let touches = record
+            .blocks()
+            .flat_map(|b| b.shards.iter().flatten())
+            .any(|s| stopped.contains(&s.node));
+        on_stopped += usize::from(touches);
+    }
+    assert!(on_stopped > 0 && on_stopped < objects.len(), "{on_stopped}");
+
+    cluster.stop_storage(0).await;
+    for w in &objects {
+        c.delete_object()
+            .bucket("gcb")
+            .key(&w.key)
+            .send()
+            .await
+            .unwrap();
+    }
+    let queued = || async { meta.list_gc(1000).await.unwrap().len() };
+    eventually(
+        "gc frees the objects that avoid the stopped node",
+        Duration::from_secs(30),
+        || async { queued().await == on_stopped },
+    )
+    .await;
+    cluster.start_storage(0).await;
+    eventually(
+        "gc frees the rest once the node is back",
+        Duration::from_secs(90),
+        || async { queued().await == 0 },
+    )
+    .await;
     cluster.shutdown().await;
 }

@@ -5,6 +5,7 @@ use crate::{BodyStream, Engine, Error, Result};
 use bytes::{Buf, Bytes};
 use futures::stream::{FuturesOrdered, FuturesUnordered};
 use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera_erasure::{placement, Codec, PageBuf};
@@ -37,7 +38,7 @@ impl Engine {
         max_size: u64,
     ) -> Result<WrittenData> {
         let codec = self.codec(class).clone();
-        let md5 = Md5Task::spawn();
+        let mut md5 = Md5Task::new();
         // The block being filled, in pages of its own (see `PageBuf`).
         let mut buf: Option<PageBuf> = None;
         let mut total: u64 = 0;
@@ -287,20 +288,32 @@ impl Engine {
 
     /// Deletes the shards of segments that will not be committed.
     pub async fn discard(&self, segments: &[Segment]) {
-        let blocks: Vec<BlockRef> = segments
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Block(b) => Some(b.clone()),
-                Segment::Inline(_) => None,
-            })
-            .collect();
-        self.delete_blocks(&blocks).await;
+        let blocks = segments.iter().filter_map(|s| match s {
+            Segment::Block(b) => Some(b),
+            Segment::Inline(_) => None,
+        });
+        self.delete_shards_of(blocks).await;
     }
+
+    /// Shard ids per delete request: a request stays short (well inside
+    /// its deadline) however many blocks are being freed.
+    const DELETE_CHUNK: usize = 1024;
 
     /// Deletes every shard of `blocks`, grouped per node. Returns false if any
     /// node could not be reached (the caller may retry later).
     pub async fn delete_blocks(&self, blocks: &[BlockRef]) -> bool {
-        let mut per_node: std::collections::BTreeMap<u64, Vec<ShardId>> = Default::default();
+        self.delete_shards_of(blocks).await.is_empty()
+    }
+
+    /// Deletes the shards of `blocks`, with one request per node (per
+    /// [`Self::DELETE_CHUNK`] shards), the nodes in parallel. Returns the
+    /// nodes that failed (or are unknown); on every other node the shards
+    /// are gone.
+    pub async fn delete_shards_of<'a>(
+        &self,
+        blocks: impl IntoIterator<Item = &'a BlockRef>,
+    ) -> BTreeSet<u64> {
+        let mut per_node: BTreeMap<u64, Vec<ShardId>> = BTreeMap::new();
         for b in blocks {
             for (index, shard) in b.shards.iter().enumerate() {
                 if let Some(s) = shard {
@@ -311,27 +324,28 @@ impl Engine {
                 }
             }
         }
-        let mut ok = true;
         let mut deletes = FuturesUnordered::new();
         for (node, ids) in per_node {
             let client = self.pool.get(node);
             deletes.push(async move {
-                match client {
-                    Some(c) => c
-                        .delete_shards(&ids)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string()),
-                    None => Err(format!("node {node} unknown")),
+                let Some(c) = client else {
+                    return (node, Err("unknown node".to_string()));
+                };
+                for chunk in ids.chunks(Self::DELETE_CHUNK) {
+                    if let Err(e) = c.delete_shards(chunk).await {
+                        return (node, Err(e.to_string()));
+                    }
                 }
+                (node, Ok(()))
             });
         }
-        while let Some(r) = deletes.next().await {
-            if let Err(e) = r {
-                warn!(error = %e, "deleting shards failed");
-                ok = false;
+        let mut failed = BTreeSet::new();
+        while let Some((node, result)) = deletes.next().await {
+            if let Err(e) = result {
+                warn!(node, error = %e, "deleting shards failed");
+                failed.insert(node);
             }
         }
-        ok
+        failed
     }
 }

@@ -7,45 +7,108 @@
 //! hundreds of MiB larger for good. Mapping and unmapping each buffer
 //! instead costs page faults and TLB flushes on every use. A [`PageBuf`] is
 //! an anonymous mapping taken from a small pool of idle ones (at most
-//! [`POOL_BYTES`] in all) and given back to it, or to the OS when the pool
-//! is full, once its last [`Bytes`] view is dropped.
+//! [`POOL_BYTES`] in all) and given back to it once its last [`Bytes`] view
+//! is dropped. A full pool makes room by unmapping its least recently
+//! returned buffers, so the sizes in use now (a GET's shard reads after a
+//! run of uploads, say) displace those of the work before; and buffers idle
+//! for [`POOL_IDLE`] are unmapped, so a process at rest holds none.
 
 use bytes::Bytes;
 use memmap2::MmapMut;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Most bytes of idle buffers kept for reuse.
-pub const POOL_BYTES: usize = 64 * 1024 * 1024;
+pub const POOL_BYTES: usize = 96 * 1024 * 1024;
+/// An idle buffer unused for this long goes back to the OS, so that a
+/// process at rest does not hold the pool.
+pub const POOL_IDLE: Duration = Duration::from_secs(3);
 /// Buffer sizes are rounded up to a multiple of this, so that buffers of
 /// nearly the same size are shared.
 const GRAIN: usize = 64 * 1024;
 
+/// Idle mappings by size, each list oldest first.
 #[derive(Default)]
 struct Pool {
     bytes: usize,
-    idle: HashMap<usize, Vec<MmapMut>>,
+    idle: BTreeMap<usize, VecDeque<(Instant, MmapMut)>>,
+}
+
+impl Pool {
+    /// Removes the least recently returned mapping.
+    fn pop_oldest(&mut self) -> Option<MmapMut> {
+        let size = *self
+            .idle
+            .iter()
+            .filter_map(|(size, list)| list.front().map(|(since, _)| (since, size)))
+            .min()?
+            .1;
+        let list = self.idle.get_mut(&size)?;
+        let (_, map) = list.pop_front()?;
+        if list.is_empty() {
+            self.idle.remove(&size);
+        }
+        self.bytes -= map.len();
+        Some(map)
+    }
+
+    /// Removes the mappings idle since before `cutoff`.
+    fn expire(&mut self, cutoff: Instant) -> Vec<MmapMut> {
+        let mut gone = Vec::new();
+        for list in self.idle.values_mut() {
+            while list.front().is_some_and(|(since, _)| *since < cutoff) {
+                if let Some((_, map)) = list.pop_front() {
+                    self.bytes -= map.len();
+                    gone.push(map);
+                }
+            }
+        }
+        self.idle.retain(|_, list| !list.is_empty());
+        gone
+    }
 }
 
 fn pool() -> std::sync::MutexGuard<'static, Pool> {
     static POOL: OnceLock<Mutex<Pool>> = OnceLock::new();
-    POOL.get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+    let pool = POOL.get_or_init(|| {
+        // Unused buffers are unmapped by a thread of their own: a process
+        // that stops taking buffers gives them back all the same.
+        let _ = std::thread::Builder::new()
+            .name("page-pool".into())
+            .spawn(|| loop {
+                std::thread::sleep(POOL_IDLE / 2);
+                let gone = match Instant::now().checked_sub(POOL_IDLE) {
+                    Some(cutoff) => pool().expire(cutoff),
+                    None => Vec::new(),
+                };
+                drop(gone); // unmapped outside the lock
+            });
+        Mutex::default()
+    });
+    pool.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A mapping of at least `capacity` bytes (at least one), reused if one is
-/// idle: its contents are whatever was last written there.
+/// idle (the most recently returned of the smallest idle size that fits,
+/// up to twice the size needed): its contents are whatever was last
+/// written there.
 fn take(capacity: usize) -> io::Result<MmapMut> {
     let size = capacity.max(1).div_ceil(GRAIN) * GRAIN;
     let reused = {
         let mut p = pool();
-        let map = p.idle.get_mut(&size).and_then(Vec::pop);
-        if map.is_some() {
-            p.bytes -= size;
+        let found = p
+            .idle
+            .range_mut(size..=size.saturating_mul(2))
+            .find_map(|(&len, list)| list.pop_back().map(|(_, map)| (len, map)));
+        if let Some((len, _)) = &found {
+            p.bytes -= len;
+            if p.idle.get(len).is_some_and(VecDeque::is_empty) {
+                p.idle.remove(len);
+            }
         }
-        map
+        found.map(|(_, map)| map)
     };
     match reused {
         Some(map) => Ok(map),
@@ -53,14 +116,29 @@ fn take(capacity: usize) -> io::Result<MmapMut> {
     }
 }
 
-/// Keeps `map` for reuse, or unmaps it when the pool is full.
+/// Keeps `map` for reuse, making room by unmapping the least recently
+/// returned ones; a mapping larger than the whole pool is unmapped.
 fn give(map: MmapMut) {
     let size = map.len();
-    let mut p = pool();
-    if p.bytes + size <= POOL_BYTES {
-        p.bytes += size;
-        p.idle.entry(size).or_default().push(map);
+    if size > POOL_BYTES {
+        return;
     }
+    let mut gone = Vec::new();
+    {
+        let mut p = pool();
+        while p.bytes + size > POOL_BYTES {
+            match p.pop_oldest() {
+                Some(old) => gone.push(old),
+                None => break,
+            }
+        }
+        p.bytes += size;
+        p.idle
+            .entry(size)
+            .or_default()
+            .push_back((Instant::now(), map));
+    }
+    drop(gone); // unmapped outside the lock
 }
 
 /// The owner of a frozen buffer's pages: gives them back when dropped.
@@ -171,6 +249,12 @@ impl PageBuf {
 mod tests {
     use super::*;
 
+    /// Tests that look at the process-wide pool take turns.
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     #[test]
     fn fills_up_to_capacity_and_freezes() {
         let mut b = PageBuf::with_capacity(10).unwrap();
@@ -201,10 +285,48 @@ mod tests {
 
     #[test]
     fn the_pool_stays_within_its_bound() {
+        let _turn = serial();
         let bufs: Vec<Bytes> = (0..8)
             .map(|_| PageBuf::zeroed(POOL_BYTES / 4).unwrap().freeze())
             .collect();
         drop(bufs);
         assert!(pool().bytes <= POOL_BYTES);
+    }
+
+    /// A full pool keeps the buffer just returned and lets the oldest go;
+    /// idle buffers expire.
+    #[test]
+    fn the_pool_keeps_the_most_recent_and_expires_the_idle() {
+        let mut p = Pool::default();
+        let t0 = Instant::now();
+        for (i, len) in [GRAIN, 2 * GRAIN, GRAIN].into_iter().enumerate() {
+            let map = MmapMut::map_anon(len).unwrap();
+            p.bytes += len;
+            p.idle
+                .entry(len)
+                .or_default()
+                .push_back((t0 + Duration::from_millis(i as u64), map));
+        }
+        assert_eq!(p.pop_oldest().unwrap().len(), GRAIN);
+        assert_eq!(p.pop_oldest().unwrap().len(), 2 * GRAIN);
+        assert_eq!(p.bytes, GRAIN);
+        assert!(p.expire(t0).is_empty());
+        assert_eq!(p.expire(t0 + Duration::from_secs(1)).len(), 1);
+        assert_eq!((p.bytes, p.idle.len()), (0, 0));
+        assert!(p.pop_oldest().is_none());
+    }
+
+    /// A request is served by an idle buffer up to twice its size.
+    #[test]
+    fn a_larger_idle_buffer_serves_a_smaller_request() {
+        let _turn = serial();
+        let size = 40 * GRAIN + 1;
+        let addr = |b: &Bytes| b.as_ptr() as usize;
+        let first = PageBuf::zeroed(size).unwrap().freeze();
+        let at = addr(&first);
+        drop(first);
+        let again = PageBuf::zeroed(size - 2 * GRAIN).unwrap().freeze();
+        assert_eq!(addr(&again), at, "the idle buffer was not reused");
+        assert!(again.iter().all(|&x| x == 0));
     }
 }

@@ -36,6 +36,7 @@ mod node;
 mod proposer;
 mod query;
 mod raft_types;
+mod read_index;
 mod store;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
 //! Meta nodes over real gRPC: replication, snapshot transfer to a late
-//! joiner, leader hints followed by the client, leader failover, and group
-//! commit (concurrent writes share log entries and keep their outcomes).
+//! joiner, linearizable reads under concurrent writes, leader hints followed
+//! by the client, leader failover, and group commit (concurrent writes share
+//! log entries and keep their outcomes).
 
 #![allow(clippy::unwrap_used)]
 
@@ -118,6 +119,14 @@ async fn three_nodes_replicate_and_fail_over() {
     wait_for_count(&n2.node, 30).await;
     wait_for_count(&n3.node, 30).await;
     assert_eq!(n3.node.status().members.len(), 3);
+    linearizable_reads_see_acknowledged_writes(&n1.node, &n3.node, 30).await;
+    let leader_client = MetaClient::new(vec![n1.addr.clone()]).unwrap();
+    for i in 0..READ_TEST_WRITES {
+        leader_client
+            .delete_bucket(&format!("r{i:02}"))
+            .await
+            .unwrap();
+    }
 
     // A client that only knows a follower is redirected to the leader.
     let follower_client = MetaClient::new(vec![n3.addr.clone()]).unwrap();
@@ -153,6 +162,73 @@ async fn three_nodes_replicate_and_fail_over() {
     for n in [n2, n3] {
         n.node.shutdown().await.unwrap();
         let _ = n.stop.send(());
+    }
+}
+
+const READ_TEST_WRITES: usize = 40;
+
+/// Linearizable reads on the leader, many at once (they share read-index
+/// rounds), each see every write acknowledged before it started; on a
+/// follower they are all sent to the leader. `base` buckets exist before.
+async fn linearizable_reads_see_acknowledged_writes(
+    leader: &Arc<MetaNode>,
+    follower: &Arc<MetaNode>,
+    base: usize,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let acked = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (leader, acked) = (leader.clone(), acked.clone());
+        tokio::spawn(async move {
+            for i in 0..READ_TEST_WRITES {
+                let cmd = tessera_types::meta::Command::CreateBucket {
+                    bucket: bucket(&format!("r{i:02}")),
+                };
+                leader.write(cmd).await.unwrap().unwrap();
+                acked.store(i + 1, Ordering::SeqCst);
+            }
+        })
+    };
+    let readers = (0..8).map(|_| {
+        let (leader, acked) = (leader.clone(), acked.clone());
+        tokio::spawn(async move {
+            let mut reads = 0;
+            loop {
+                let before = acked.load(Ordering::SeqCst);
+                let seen = match leader.read(Query::ListBuckets, true).await.unwrap() {
+                    Ok(QueryReply::Buckets(b)) => b.len(),
+                    other => panic!("{other:?}"),
+                };
+                assert!(
+                    seen >= base + before,
+                    "a read saw {seen} buckets after {before} writes were acknowledged"
+                );
+                reads += 1;
+                if before == READ_TEST_WRITES {
+                    return reads;
+                }
+            }
+        })
+    });
+    let reads: usize = join_all(readers)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .sum();
+    writer.await.unwrap();
+    assert!(reads >= 8);
+    let on_follower = join_all((0..8).map(|_| follower.read(Query::ListBuckets, true))).await;
+    for r in on_follower {
+        assert!(
+            matches!(
+                r,
+                Err(tessera_meta::Error::ForwardToLeader {
+                    leader_id: Some(1),
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
     }
 }
 

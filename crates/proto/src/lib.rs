@@ -15,7 +15,7 @@ pub mod storage {
 pub mod convert;
 pub mod transport;
 
-pub use transport::Transport;
+pub use transport::{InProcess, Transport};
 
 /// Largest gRPC message Tessera sends or accepts: a shard of a large block,
 /// or a Raft batch, with room to spare.

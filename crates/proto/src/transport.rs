@@ -36,6 +36,14 @@ pub trait Dialer: Send + Sync + 'static {
     fn dial(&self, authority: String) -> BoxFuture<'static, io::Result<BoxStream>>;
 }
 
+/// Marks a request (in its extensions) as made by a client in the same
+/// process, through a service registered with [`Transport::with_local_storage`]
+/// or [`Transport::with_local_meta`]: its bytes never crossed a network or a
+/// decoder. A storage node skips re-hashing the shard of such a PutShard,
+/// which its caller hashed from the very same memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InProcess;
+
 /// How to open connections: TCP unless a [`Dialer`] is installed; the meta
 /// and storage nodes of this process called directly.
 #[derive(Clone, Default)]

@@ -12,7 +12,7 @@ use tessera_proto::storage::v1::{
     DeleteShardsRequest, GetShardRequest, ListShardsRequest, NodeStatusReply, NodeStatusRequest,
     PutShardRequest, ShardKey,
 };
-use tessera_proto::Transport;
+use tessera_proto::{InProcess, Transport};
 use tessera_proto::{MAX_MESSAGE_BYTES, SHARD_CONNECTION_WINDOW_BYTES, SHARD_STREAM_WINDOW_BYTES};
 use tessera_types::{NodeId, ShardId};
 use tonic::transport::{Channel, Endpoint};
@@ -95,7 +95,11 @@ macro_rules! rpc {
         let req = $self.request($req);
         match &$self.link {
             Link::Grpc(g) => $self.call(g.clone().$method(req)).await,
-            Link::Local(s) => $self.call(s.$method(req)).await,
+            Link::Local(s) => {
+                let mut req = req;
+                req.extensions_mut().insert(InProcess);
+                $self.call(s.$method(req)).await
+            }
         }
     }};
 }

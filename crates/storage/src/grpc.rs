@@ -1,5 +1,6 @@
 //! The gRPC face of a storage node.
 
+use crate::node::Check;
 use crate::{listing, Error, Result, StorageNode};
 use std::future::Future;
 use std::sync::Arc;
@@ -10,7 +11,9 @@ use tessera_proto::storage::v1::{
     ListShardsRequest, NodeStatusReply, NodeStatusRequest, PutShardReply, PutShardRequest,
     ShardInfo, ShardKey,
 };
-use tessera_proto::{MAX_MESSAGE_BYTES, SHARD_CONNECTION_WINDOW_BYTES, SHARD_STREAM_WINDOW_BYTES};
+use tessera_proto::{
+    InProcess, MAX_MESSAGE_BYTES, SHARD_CONNECTION_WINDOW_BYTES, SHARD_STREAM_WINDOW_BYTES,
+};
 use tessera_types::ShardId;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
@@ -88,13 +91,20 @@ impl Storage for GrpcStorage {
         &self,
         request: Request<PutShardRequest>,
     ) -> Result<Response<PutShardReply>, Status> {
+        // A caller in this process hashed these very bytes; from anywhere
+        // else they crossed a network and are checked.
+        let check = if request.extensions().get::<InProcess>().is_some() {
+            Check::Trusted
+        } else {
+            Check::Hash
+        };
         let req = request.into_inner();
         let id = shard_id(req.shard.as_ref())?;
         let hash: [u8; 32] = req.blake3.as_ref().try_into().map_err(|_| {
             Status::invalid_argument(format!("blake3 must be 32 bytes, got {}", req.blake3.len()))
         })?;
         self.node
-            .put_shard(id, req.data, hash)
+            .store_shard(id, req.data, hash, check)
             .await
             .map_err(to_status)?;
         Ok(Response::new(PutShardReply {}))

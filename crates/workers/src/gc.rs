@@ -70,10 +70,21 @@ impl GcWorker {
         if entries.is_empty() {
             return Ok(Pass::Idle);
         }
+        // One request per node for the whole batch; an entry is done when
+        // none of its shards is on a node that failed.
+        let failed = self
+            .engine
+            .delete_shards_of(entries.iter().flat_map(|e| &e.blocks))
+            .await;
         let mut done = Vec::with_capacity(entries.len());
         let mut blocks = 0u64;
         for e in &entries {
-            if self.engine.delete_blocks(&e.blocks).await {
+            let on_failed = e
+                .blocks
+                .iter()
+                .flat_map(|b| b.shards.iter().flatten())
+                .any(|s| failed.contains(&s.node));
+            if !on_failed {
                 done.push(e.seq);
                 blocks += e.blocks.len() as u64;
             }
