@@ -53,7 +53,7 @@ pub(crate) fn list_objects(
     let max = q.max_keys as usize;
     let mut page = ListObjectsPage::default();
     let mut steps = 1u64;
-    let mut it = db.raw_iterator_cf(db::cf(db, CF_OBJECTS)?);
+    let mut it = db::prefix_iterator(db, CF_OBJECTS, &scan_pfx)?;
     it.seek(&start);
     while let (Some(k), Some(v)) = (it.key(), it.value()) {
         if !k.starts_with(&scan_pfx) {

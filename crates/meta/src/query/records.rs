@@ -75,7 +75,7 @@ pub(crate) fn list_parts(
     start.extend_from_slice(&first.to_be_bytes());
     let mut parts = Vec::new();
     let mut truncated = false;
-    let mut it = db.raw_iterator_cf(db::cf(db, CF_PARTS)?);
+    let mut it = db::prefix_iterator(db, CF_PARTS, &prefix)?;
     it.seek(&start);
     while let (Some(k), Some(v)) = (it.key(), it.value()) {
         if !k.starts_with(&prefix) {

@@ -59,7 +59,7 @@ pub(crate) fn list_uploads(
 
     let max = q.max_uploads as usize;
     let mut page = ListUploadsPage::default();
-    let mut it = db.raw_iterator_cf(db::cf(db, CF_UPLOADS)?);
+    let mut it = db::prefix_iterator(db, CF_UPLOADS, &scan_pfx)?;
     it.seek(&start);
     while let (Some(k), Some(v)) = (it.key(), it.value()) {
         if !k.starts_with(&scan_pfx) {

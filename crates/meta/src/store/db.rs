@@ -70,6 +70,23 @@ pub(crate) fn cf<'a>(db: &'a DB, name: &str) -> Result<&'a ColumnFamily> {
         .ok_or_else(|| Error::Corrupt(format!("missing column family {name}")))
 }
 
+/// An iterator over the keys of `cf` that start with `prefix`: RocksDB
+/// stops at the end of the prefix instead of stepping on over whatever
+/// follows it, such as the tombstones of a neighbouring bucket's deleted
+/// keys (many thousands after a bulk delete) when a scan looks for the key
+/// after its last one.
+pub(crate) fn prefix_iterator<'a>(
+    db: &'a DB,
+    cf_name: &str,
+    prefix: &[u8],
+) -> Result<rocksdb::DBRawIteratorWithThreadMode<'a, DB>> {
+    let mut opts = rocksdb::ReadOptions::default();
+    if let Some(end) = crate::store::keys::prefix_successor(prefix) {
+        opts.set_iterate_upper_bound(end);
+    }
+    Ok(db.raw_iterator_cf_opt(cf(db, cf_name)?, opts))
+}
+
 /// Reads and decodes one value.
 pub(crate) fn get<T: DeserializeOwned>(db: &DB, cf_name: &str, key: &[u8]) -> Result<Option<T>> {
     match db.get_pinned_cf(cf(db, cf_name)?, key)? {
