@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    // Read when the script runs, not when it was compiled: a target
+    // directory shared by checkouts at different paths reuses the compiled
+    // script, and must not compile the protos of a checkout since removed.
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     let files = [
         root.join("tessera/meta/v1/meta.proto"),
         root.join("tessera/storage/v1/storage.proto"),
