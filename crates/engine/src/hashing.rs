@@ -30,21 +30,18 @@ impl Md5Task {
     }
 
     pub(crate) async fn update(&mut self, chunk: Bytes) {
-        match self {
-            Md5Task::Inline { hasher, len } if *len + chunk.len() <= INLINE_BYTES => {
+        if let Md5Task::Inline { hasher, len } = self {
+            if *len + chunk.len() <= INLINE_BYTES {
                 hasher.update(&chunk);
                 *len += chunk.len();
+                return;
             }
-            Md5Task::Inline { hasher, .. } => {
-                let hasher = std::mem::take(hasher);
-                *self = Md5Task::spawn(hasher);
-                Box::pin(self.update(chunk)).await;
-            }
-            Md5Task::Thread { tx, .. } => {
-                // The receiver only goes away if the thread panicked;
-                // finish() reports that.
-                let _ = tx.send(chunk).await;
-            }
+            *self = Md5Task::spawn(std::mem::take(hasher));
+        }
+        if let Md5Task::Thread { tx, .. } = self {
+            // The receiver only goes away if the thread panicked; finish()
+            // reports that.
+            let _ = tx.send(chunk).await;
         }
     }
 

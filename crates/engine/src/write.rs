@@ -256,7 +256,7 @@ impl Engine {
             shards: refs,
         };
         if written < quorum {
-            self.delete_blocks(std::slice::from_ref(&block)).await;
+            self.delete_shards_of([&block]).await;
             return Err(Error::Unavailable(format!(
                 "only {written} of {total} shards written: {}",
                 failures.join("; ")
@@ -298,12 +298,6 @@ impl Engine {
     /// Shard ids per delete request: a request stays short (well inside
     /// its deadline) however many blocks are being freed.
     const DELETE_CHUNK: usize = 1024;
-
-    /// Deletes every shard of `blocks`, grouped per node. Returns false if any
-    /// node could not be reached (the caller may retry later).
-    pub async fn delete_blocks(&self, blocks: &[BlockRef]) -> bool {
-        self.delete_shards_of(blocks).await.is_empty()
-    }
 
     /// Deletes the shards of `blocks`, with one request per node (per
     /// [`Self::DELETE_CHUNK`] shards), the nodes in parallel. Returns the

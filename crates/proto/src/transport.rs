@@ -36,9 +36,9 @@ pub trait Dialer: Send + Sync + 'static {
     fn dial(&self, authority: String) -> BoxFuture<'static, io::Result<BoxStream>>;
 }
 
-/// Marks a request (in its extensions) as made by a client in the same
-/// process, through a service registered with [`Transport::with_local_storage`]
-/// or [`Transport::with_local_meta`]: its bytes never crossed a network or a
+/// Marks a request (in its extensions) as made by a storage client in the
+/// same process, through a service registered with
+/// [`Transport::with_local_storage`]: its bytes never crossed a network or a
 /// decoder. A storage node skips re-hashing the shard of such a PutShard,
 /// which its caller hashed from the very same memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
