@@ -14,23 +14,32 @@
 //!   also look in the other directories, so a shard stays reachable if the
 //!   list of directories changes.
 //!
-//! A shard file is a 45-byte header followed by the shard's bytes:
+//! A shard file is the shard's bytes followed by a 45-byte trailer (format
+//! 2):
 //!
 //! | offset | size | field |
 //! |---|---|---|
-//! | 0 | 4 | magic `TSHD` |
-//! | 4 | 1 | format version, `1` |
-//! | 5 | 8 | data length, little-endian `u64` |
-//! | 13 | 32 | blake3 hash of the data |
-//! | 45 | len | data |
+//! | 0 | len | data |
+//! | len | 32 | blake3 hash of the data |
+//! | len + 32 | 8 | data length, little-endian `u64` |
+//! | len + 40 | 1 | format version, `2` |
+//! | len + 41 | 4 | magic `TSHD` |
+//!
+//! The data starts at offset 0 so that its whole 4 KiB blocks can be
+//! written with `O_DIRECT`, from the page-aligned buffers shards are cut
+//! from, without a copy into the page cache (shards of 64 KiB and more; the
+//! last partial block and the trailer go through the page cache). Files of
+//! format 1, written by earlier releases, are still read: the same fields
+//! as a header before the data (magic, version `1`, length, hash).
 //!
 //! Writes go to a uniquely named temporary file (`.<name>.<n>.tmp`) in the
 //! shard's directory, which is written, `fsync`ed, renamed over the final
 //! name, and then the directory is `fsync`ed; only then does a put return.
-//! Left-over temporary files of a crash are removed at start. Every read
-//! checks the header; [`StorageNode::get_shard`] also the blake3 hash of the
-//! data, while `GetShard` leaves that to the client, which hashes what it
-//! receives against the header's hash and the one in metadata.
+//! Left-over temporary files of a crash are removed at start; a file cut
+//! short by a crash has no trailer and is refused as damaged. Every read
+//! checks the trailer; [`StorageNode::get_shard`] also the blake3 hash of
+//! the data, while `GetShard` leaves that to the client, which hashes what
+//! it receives against the trailer's hash and the one in metadata.
 //!
 //! `ListShards` pages through a node's shards in (block id, index) order
 //! (the orphan sweep's view of the node), reading one fan-out directory at a

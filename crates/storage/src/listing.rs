@@ -4,7 +4,7 @@
 //! directories from the one holding `after` on (in every data directory),
 //! sorts each one's names, and stats only the files it returns.
 
-use crate::layout::{self, HEADER_LEN, SHARDS_DIR};
+use crate::layout::{self, FRAME_LEN, SHARDS_DIR};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -100,7 +100,7 @@ fn stat(id: ShardId, path: &Path) -> io::Result<Option<ShardInfo>> {
     };
     Ok(Some(ShardInfo {
         id,
-        len: meta.len().saturating_sub(HEADER_LEN as u64),
+        len: meta.len().saturating_sub(FRAME_LEN as u64),
         modified_ms: modified_ms(&meta)?,
     }))
 }
@@ -141,7 +141,7 @@ mod tests {
         fs::create_dir_all(&fan).unwrap();
         fs::write(
             fan.join(layout::file_name(&id)),
-            vec![0; HEADER_LEN + data_len],
+            vec![0; FRAME_LEN + data_len],
         )
         .unwrap();
     }

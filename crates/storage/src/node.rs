@@ -9,7 +9,7 @@ use bytes::Bytes;
 use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tessera_types::{NodeId, ShardId};
 
@@ -23,7 +23,7 @@ pub struct NodeStatus {
     pub capacity_bytes: u64,
     /// Free space on those filesystems available to this process.
     pub available_bytes: u64,
-    /// Bytes of shard files (headers included).
+    /// Bytes of shard files (their frames included).
     pub used_bytes: u64,
     pub shard_count: u64,
 }
@@ -43,6 +43,9 @@ const LOCK_STRIPES: usize = 64;
 /// State shared with blocking tasks.
 struct Shared {
     dirs: Vec<PathBuf>,
+    /// Per data directory: whether its filesystem takes `O_DIRECT` writes
+    /// (see `disk::write_shard_atomic`); cleared at the first refusal.
+    direct: Vec<AtomicBool>,
     /// Striped by shard id: held while a shard file is replaced or removed,
     /// which keeps the usage counters exact under concurrent writers.
     locks: Vec<Mutex<()>>,
@@ -51,10 +54,12 @@ struct Shared {
 }
 
 impl Shared {
-    /// Where a shard is written: `<dir>/shards/<xx>`, `dir` chosen by hash.
-    fn write_dir(&self, id: &ShardId) -> PathBuf {
-        let dir = &self.dirs[layout::dir_index(id, self.dirs.len())];
-        dir.join(SHARDS_DIR).join(layout::fanout_dir(id))
+    /// Where a shard is written: `<dir>/shards/<xx>`, `dir` chosen by
+    /// hash, and whether that directory takes direct writes.
+    fn write_dir(&self, id: &ShardId) -> (PathBuf, &AtomicBool) {
+        let i = layout::dir_index(id, self.dirs.len());
+        let path = self.dirs[i].join(SHARDS_DIR).join(layout::fanout_dir(id));
+        (path, &self.direct[i])
     }
 
     /// Every place the shard may be, the directory it is written to first.
@@ -150,6 +155,11 @@ impl StorageNode {
             id,
             zone: cfg.zone,
             shared: Arc::new(Shared {
+                direct: cfg
+                    .data_dirs
+                    .iter()
+                    .map(|_| AtomicBool::new(true))
+                    .collect(),
                 dirs: cfg.data_dirs,
                 locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
                 shard_count: AtomicU64::new(usage.shards),
@@ -189,13 +199,13 @@ impl StorageNode {
             if check == Check::Hash && blake3::hash(&data).as_bytes() != &blake3 {
                 return Err(Error::HashMismatch(id));
             }
-            let dir = shared.write_dir(&id);
+            let (dir, direct) = shared.write_dir(&id);
             let name = layout::file_name(&id);
-            let header = layout::encode_header(data.len() as u64, &blake3);
-            let previous =
-                disk::write_atomic(&dir, &name, &[&header, &data], Some(shared.lock_for(&id)))
-                    .map_err(|e| Error::io("writing shard", &dir.join(&name), e))?;
-            let size = (header.len() + data.len()) as u64;
+            let trailer = layout::encode_trailer(data.len() as u64, &blake3);
+            let lock = Some(shared.lock_for(&id));
+            let previous = disk::write_shard_atomic(&dir, &name, &data, &trailer, lock, direct)
+                .map_err(|e| Error::io("writing shard", &dir.join(&name), e))?;
+            let size = (trailer.len() + data.len()) as u64;
             match previous {
                 Some(old) => {
                     shared.sub_usage(0, old);

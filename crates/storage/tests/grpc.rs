@@ -99,7 +99,7 @@ async fn put_get_delete_status_over_grpc() {
     assert_eq!(status.node_id, server.node.node_id());
     assert_eq!(status.zone, "zone-a");
     assert_eq!(status.shard_count, 1);
-    assert_eq!(status.used_bytes, (layout::HEADER_LEN + big.len()) as u64);
+    assert_eq!(status.used_bytes, (layout::FRAME_LEN + big.len()) as u64);
     assert!(status.capacity_bytes > 0);
 
     assert!(matches!(

@@ -51,18 +51,42 @@ async fn put_get_round_trip_and_usage() {
     let node = StorageNode::open(cfg(&dirs(tmp.path(), 1))).await.unwrap();
     assert_eq!(node.zone(), "z1");
     let mut total = 0;
-    for (i, len) in [0usize, 1, 4096, 1 << 20].into_iter().enumerate() {
+    // Short shards go through the page cache; longer ones are written
+    // directly, from an aligned copy of these heap bytes or, for the
+    // page-aligned buffers the erasure coder cuts shards from, in place.
+    let sizes = [
+        0usize,
+        1,
+        4096,
+        65_536 + 1000,
+        1 << 20,
+        (1 << 20) + 4096 + 7,
+    ];
+    for (i, len) in sizes.into_iter().enumerate() {
         let data: Vec<u8> = (0..len).map(|b| (b * 31 + i) as u8).collect();
         let id = shard(i as u8);
-        put(&node, id, &data).await;
+        if i % 2 == 0 {
+            put(&node, id, &data).await;
+        } else {
+            let mut pages = tessera_erasure::PageBuf::with_capacity(len.max(1)).unwrap();
+            pages.extend_from_slice(&data);
+            let bytes = pages.freeze();
+            node.put_shard(id, bytes, hash(&data)).await.unwrap();
+        }
+        let file = std::fs::read(shard_file(&node, &id)).unwrap();
+        assert_eq!(&file[..len], &data[..], "size {len}");
+        assert_eq!(
+            &file[len..],
+            &layout::encode_trailer(len as u64, &hash(&data))
+        );
         assert_eq!(node.get_shard(id).await.unwrap(), data);
         let (_, h) = node.read_shard(id).await.unwrap();
         assert_eq!(h, hash(&data));
-        total += (layout::HEADER_LEN + len) as u64;
+        total += (layout::FRAME_LEN + len) as u64;
     }
     let status = node.status().await.unwrap();
     assert_eq!(status.node_id, node.node_id());
-    assert_eq!(status.shard_count, 4);
+    assert_eq!(status.shard_count, sizes.len() as u64);
     assert_eq!(status.used_bytes, total);
     assert!(status.capacity_bytes > 0);
     assert!(status.available_bytes <= status.capacity_bytes);
@@ -82,7 +106,7 @@ async fn overwrite_replaces_the_shard() {
     assert_eq!(&node.get_shard(id).await.unwrap()[..], b"second");
     let status = node.status().await.unwrap();
     assert_eq!(status.shard_count, 1);
-    assert_eq!(status.used_bytes, (layout::HEADER_LEN + 6) as u64);
+    assert_eq!(status.used_bytes, (layout::FRAME_LEN + 6) as u64);
 }
 
 #[tokio::test]
@@ -124,17 +148,18 @@ async fn flipped_byte_is_corrupt() {
     put(&node, id, &[7u8; 1000]).await;
     let path = shard_file(&node, &id);
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes[layout::HEADER_LEN + 500] ^= 0x01;
+    bytes[layout::FRAME_LEN + 500] ^= 0x01;
     std::fs::write(&path, &bytes).unwrap();
     assert!(matches!(
         node.get_shard(id).await,
         Err(Error::Corrupt { .. })
     ));
 
-    // A damaged header is corrupt too.
+    // A damaged trailer is corrupt too.
     put(&node, id, &[7u8; 1000]).await;
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes[0] = b'X';
+    let last = bytes.len() - 1;
+    bytes[last] = b'X';
     std::fs::write(&path, &bytes).unwrap();
     assert!(matches!(
         node.get_shard(id).await,
@@ -143,10 +168,35 @@ async fn flipped_byte_is_corrupt() {
 }
 
 #[tokio::test]
+async fn files_of_the_first_format_are_still_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = StorageNode::open(cfg(&dirs(tmp.path(), 1))).await.unwrap();
+    let id = shard(0);
+    put(&node, id, b"placeholder").await;
+    let path = shard_file(&node, &id);
+    drop(node);
+    // A shard file as releases before format 2 wrote it: header, then data.
+    let data = vec![5u8; 70_000];
+    let mut v1 = layout::encode_header_v1(data.len() as u64, &hash(&data)).to_vec();
+    v1.extend_from_slice(&data);
+    std::fs::write(&path, &v1).unwrap();
+
+    let node = StorageNode::open(cfg(&dirs(tmp.path(), 1))).await.unwrap();
+    assert_eq!(node.status().await.unwrap().used_bytes, v1.len() as u64);
+    assert_eq!(node.get_shard(id).await.unwrap(), data);
+    assert_eq!(node.read_shard_unhashed(id).await.unwrap().1, hash(&data));
+    // Rewritten, it is stored in the current format.
+    put(&node, id, &data).await;
+    let file = std::fs::read(&path).unwrap();
+    assert_eq!(&file[..data.len()], &data[..]);
+    assert_eq!(node.get_shard(id).await.unwrap(), data);
+}
+
+#[tokio::test]
 async fn truncated_file_is_corrupt() {
     let tmp = tempfile::tempdir().unwrap();
     let node = StorageNode::open(cfg(&dirs(tmp.path(), 1))).await.unwrap();
-    for cut in [layout::HEADER_LEN + 10, 20, 0] {
+    for cut in [layout::FRAME_LEN + 10, 20, 0] {
         let id = shard(0);
         put(&node, id, &[9u8; 100]).await;
         let path = shard_file(&node, &id);
