@@ -7,6 +7,9 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 use tokio::sync::mpsc;
 
+/// Chunks a body may be ahead of its MD5 thread.
+const MD5_QUEUE: usize = 2;
+
 /// Bytes hashed on the caller's task before MD5 moves to a thread (about
 /// 0.1 ms of work).
 const INLINE_BYTES: usize = 64 * 1024;
@@ -48,8 +51,10 @@ impl Md5Task {
     /// Continues `hasher` on a blocking thread.
     fn spawn(mut hasher: Md5) -> Md5Task {
         // Few chunks queued: when MD5 falls behind, the body is read no
-        // faster than it is hashed, instead of piling up in memory.
-        let (tx, mut rx) = mpsc::channel::<Bytes>(8);
+        // faster than it is hashed, instead of piling up in memory. A chunk
+        // is a view of the connection's read buffer (up to about 400 KiB),
+        // which it keeps allocated while it waits.
+        let (tx, mut rx) = mpsc::channel::<Bytes>(MD5_QUEUE);
         let handle = tokio::task::spawn_blocking(move || {
             while let Some(chunk) = rx.blocking_recv() {
                 hasher.update(&chunk);
