@@ -119,6 +119,9 @@ def bench(endpoint, ak, sk, bucket, workload, size, conc, secs, objects, count=N
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 900)
     if out.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[:3])} failed:\n{out.stderr}")
+    for line in out.stderr.splitlines():
+        if "first error" in line:
+            log(f"bench: {endpoint}: {line.strip()[:500]}")
     return json.loads(out.stdout)
 
 
@@ -221,6 +224,14 @@ def main():
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
+        # A run in which Tessera failed requests keeps its log to read.
+        failed = any(name == "tessera" and r["total"]["errors"] + r["total"]["corrupt"]
+                     for (_, name), r in results.items())
+        tessera_log = os.path.join(work, "tessera.log")
+        if failed and os.path.exists(tessera_log):
+            kept = os.path.join(os.path.dirname(work), "bench-tessera.log")
+            shutil.copy(tessera_log, kept)
+            log(f"bench: tessera failed requests; its log is kept in {kept}")
         shutil.rmtree(work, ignore_errors=True)
     write(args, results, rss, settled)
 
