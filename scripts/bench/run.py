@@ -119,10 +119,11 @@ def bench(endpoint, ak, sk, bucket, workload, size, conc, secs, objects, count=N
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 900)
     if out.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[:3])} failed:\n{out.stderr}")
-    for line in out.stderr.splitlines():
-        if "first error" in line:
-            log(f"bench: {endpoint}: {line.strip()[:500]}")
-    return json.loads(out.stdout)
+    report = json.loads(out.stdout)
+    for op in report["ops"]:
+        if op.get("first_error"):
+            log(f"bench: {endpoint}: {op['op']}: {op['errors']} errors, the first: {op['first_error'][:500]}")
+    return report
 
 
 def machine():

@@ -19,7 +19,7 @@ static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Shards at least this long are written with `O_DIRECT` (see
 /// [`write_shard_atomic`]); shorter ones cost more in system calls than the
 /// page-cache copy they would save.
-pub(crate) const DIRECT_MIN: usize = 64 * 1024;
+const DIRECT_MIN: usize = 64 * 1024;
 /// File offsets, lengths and memory of direct writes are multiples of this.
 const DIRECT_ALIGN: usize = 4096;
 

@@ -148,7 +148,8 @@ async fn flipped_byte_is_corrupt() {
     put(&node, id, &[7u8; 1000]).await;
     let path = shard_file(&node, &id);
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes[layout::FRAME_LEN + 500] ^= 0x01;
+    // A byte of the data, which starts at offset 0.
+    bytes[500] ^= 0x01;
     std::fs::write(&path, &bytes).unwrap();
     assert!(matches!(
         node.get_shard(id).await,
