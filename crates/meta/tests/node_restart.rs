@@ -1,8 +1,11 @@
-//! A single-voter node keeps its data across a restart and re-elects itself.
+//! A single-voter node keeps its data across a restart and re-elects itself,
+//! and across a crash it loses no acknowledged write.
 
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::time::{Duration, Instant};
 use tessera_meta::{MetaConfig, MetaNode};
 use tessera_types::meta::{Command, CommandReply, Query, QueryReply};
 use tessera_types::BucketRecord;
@@ -107,5 +110,85 @@ async fn data_survives_restart_and_leader_is_re_elected() {
         r,
         Err(tessera_types::meta::MetaError::BucketAlreadyOwnedByYou)
     );
+    node.shutdown().await.unwrap();
+}
+
+/// The directory of the crashing child's node (set only for the child).
+const CRASH_DIR: &str = "TESSERA_TEST_CRASH_DIR";
+const CRASH_WRITES: usize = 75;
+
+async fn create_buckets(node: &MetaNode, range: std::ops::Range<usize>) {
+    for i in range {
+        let r = node
+            .write(Command::CreateBucket {
+                bucket: bucket(&format!("b{i:02}")),
+            })
+            .await
+            .unwrap();
+        assert_eq!(r, Ok(CommandReply::Done));
+    }
+}
+
+/// The crashing process: writes past a snapshot and a log purge, then
+/// aborts with the state machine's latest writes only in memory (they are
+/// written without the WAL). Run by [`acknowledged_writes_survive_a_crash`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the child process of acknowledged_writes_survive_a_crash"]
+async fn crash_child() {
+    let Some(dir) = std::env::var_os(CRASH_DIR) else {
+        return;
+    };
+    let node = start(Path::new(&dir), "127.0.0.1:1").await;
+    node.wait_for_leader(Duration::from_secs(10)).await.unwrap();
+    create_buckets(&node, 0..60).await;
+    let mut metrics = node.raft().metrics();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while metrics.borrow_and_update().purged.is_none() {
+            metrics.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    create_buckets(&node, 60..CRASH_WRITES).await;
+    println!("acknowledged {CRASH_WRITES}");
+    std::process::abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Process::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash_child", "--ignored", "--nocapture"])
+        .env(CRASH_DIR, dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the crashing child did not finish");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert!(!status.success(), "the child should abort: {out}");
+    assert!(
+        out.contains(&format!("acknowledged {CRASH_WRITES}")),
+        "the child did not write: {out}"
+    );
+
+    let node = start(&PathBuf::from(dir.path()), "127.0.0.1:1").await;
+    node.wait_for_leader(Duration::from_secs(10)).await.unwrap();
+    let Ok(QueryReply::Buckets(b)) = node.read(Query::ListBuckets, true).await.unwrap() else {
+        panic!()
+    };
+    let names: Vec<String> = b.into_iter().map(|b| b.name).collect();
+    let expected: Vec<String> = (0..CRASH_WRITES).map(|i| format!("b{i:02}")).collect();
+    assert_eq!(names, expected);
     node.shutdown().await.unwrap();
 }

@@ -190,6 +190,9 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         tracing::debug!(index = log_id.index, "purging raft log");
         let db = self.db.clone();
         blocking(Op::WriteLogs, move || {
+            // The state machine is written without the WAL: the entries it
+            // was applied from may go only once it is on disk.
+            db::flush_all(&db)?;
             let mut batch = WriteBatch::default();
             batch.put_cf(
                 db::cf(&db, CF_RAFT)?,
@@ -198,8 +201,6 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             );
             let end = log_id.index.saturating_add(1);
             batch.delete_range_cf(db::cf(&db, CF_LOGS)?, u64_key(0), u64_key(end));
-            // Synced: the WAL fsync also makes every earlier state-machine
-            // write durable before the log entries it came from disappear.
             db.write_opt(batch, &db::synced())?;
             Ok(())
         })

@@ -255,6 +255,10 @@ impl Snapshots {
     /// stop (see [`Snapshots::open`]).
     fn apply(&self, pending: &StoredSnapshot) -> Result<()> {
         let db = &self.db;
+        // The install goes through the WAL, the state machine's writes
+        // before it did not: flushed first, a crash's recovery replays the
+        // install onto exactly the state it cleared.
+        db::flush_all(db)?;
         db.write(db::clear_batch(db, &DATA_CFS)?)?;
         let file = File::open(self.path(&pending.file))?;
         let mut reader = SnapshotReader::new(BufReader::with_capacity(1 << 20, file))?;

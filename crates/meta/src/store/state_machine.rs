@@ -65,8 +65,9 @@ pub(crate) fn applied_state(db: &DB) -> Result<(Option<LogId>, StoredMembership)
 /// Applies `entries` in order, each in one atomic write with `last_applied`
 /// (a batch: each of its commands in one atomic write, see [`apply_batch`]).
 ///
-/// Not synced: the log is, and an entry whose effect is lost in a crash is
-/// re-applied from it (its `last_applied` is lost with it, atomically).
+/// Written without the WAL ([`db::unlogged`]): the log is synced, and an
+/// entry whose effect a crash loses is re-applied from it (its
+/// `last_applied` is lost with it, atomically).
 pub(crate) fn apply_entries(db: &DB, entries: Vec<Entry>) -> Result<Vec<CommandResult>> {
     let sm = db::cf(db, CF_SM)?;
     let mut next_gc_seq: u64 = db::get(db, CF_SM, KEY_NEXT_GC_SEQ)?.unwrap_or_default();
@@ -87,7 +88,7 @@ pub(crate) fn apply_entries(db: &DB, entries: Vec<Entry>) -> Result<Vec<CommandR
             }
         };
         batch.put_cf(sm, KEY_LAST_APPLIED, codec::encode(&Some(entry.log_id))?);
-        db.write(batch)?;
+        db.write_opt(batch, &db::unlogged())?;
         results.push(result);
     }
     Ok(results)
@@ -139,7 +140,7 @@ fn apply_batch(
         } else {
             let progress = (log_id.index, (i + 1) as u32);
             batch.put_cf(sm, KEY_APPLIED_PART, codec::encode(&progress)?);
-            db.write(batch)?;
+            db.write_opt(batch, &db::unlogged())?;
         }
     }
     Ok((last, results))
