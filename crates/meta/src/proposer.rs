@@ -17,8 +17,11 @@ pub(crate) type WriteOutcome =
 /// Most commands in one entry.
 const MAX_BATCH: usize = 128;
 /// Entries proposed and not yet committed. Writes arriving meanwhile wait
-/// and go into the next entry together.
-const MAX_IN_FLIGHT: usize = 2;
+/// and go into the next entry together. One: the log appends one entry at
+/// a time anyway, and a second entry in flight only splits the waiting
+/// writes into smaller batches (measured at 16 concurrent 4 KiB PUTs: 2 in
+/// flight cost 20% more CPU per write than 1, and 4 more again).
+const MAX_IN_FLIGHT: usize = 1;
 
 struct Pending {
     cmd: Command,
