@@ -56,27 +56,12 @@ async fn data_survives_restart_and_leader_is_re_elected() {
         1
     );
     // Enough writes to trigger snapshots and log purges on the way.
-    for i in 0..60 {
-        let r = node
-            .write(Command::CreateBucket {
-                bucket: bucket(&format!("b{i:02}")),
-            })
-            .await
-            .unwrap();
-        assert_eq!(r, Ok(CommandReply::Done));
-    }
+    create_buckets(&node, 0..60).await;
     let status = node.status();
     assert_eq!(status.leader_id, Some(1));
     assert!(status.last_applied_index >= 60);
     // A snapshot was built and the log purged behind it.
-    let mut metrics = node.raft().metrics();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while metrics.borrow_and_update().purged.is_none() {
-            metrics.changed().await.unwrap();
-        }
-    })
-    .await
-    .unwrap();
+    wait_for_purge(&node).await;
     assert!(node.raft().metrics().borrow().snapshot.is_some());
     node.shutdown().await.unwrap();
     drop(node);
@@ -129,6 +114,18 @@ async fn create_buckets(node: &MetaNode, range: std::ops::Range<usize>) {
     }
 }
 
+/// Waits until the node has purged its log behind a snapshot.
+async fn wait_for_purge(node: &MetaNode) {
+    let mut metrics = node.raft().metrics();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while metrics.borrow_and_update().purged.is_none() {
+            metrics.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap();
+}
+
 /// The crashing process: writes past a snapshot and a log purge, then
 /// aborts with the state machine's latest writes only in memory (they are
 /// written without the WAL). Run by [`acknowledged_writes_survive_a_crash`].
@@ -141,14 +138,7 @@ async fn crash_child() {
     let node = start(Path::new(&dir), "127.0.0.1:1").await;
     node.wait_for_leader(Duration::from_secs(10)).await.unwrap();
     create_buckets(&node, 0..60).await;
-    let mut metrics = node.raft().metrics();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while metrics.borrow_and_update().purged.is_none() {
-            metrics.changed().await.unwrap();
-        }
-    })
-    .await
-    .unwrap();
+    wait_for_purge(&node).await;
     create_buckets(&node, 60..CRASH_WRITES).await;
     println!("acknowledged {CRASH_WRITES}");
     std::process::abort();
