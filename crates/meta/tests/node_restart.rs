@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 use tessera_meta::{MetaConfig, MetaNode};
@@ -172,7 +172,7 @@ async fn acknowledged_writes_survive_a_crash() {
         "the child did not write: {out}"
     );
 
-    let node = start(&PathBuf::from(dir.path()), "127.0.0.1:1").await;
+    let node = start(dir.path(), "127.0.0.1:1").await;
     node.wait_for_leader(Duration::from_secs(10)).await.unwrap();
     let Ok(QueryReply::Buckets(b)) = node.read(Query::ListBuckets, true).await.unwrap() else {
         panic!()
