@@ -7,6 +7,7 @@
 mod acl;
 mod admin;
 mod auth;
+mod bench;
 mod browser;
 mod buckets;
 mod checksums;

@@ -5,7 +5,6 @@ use crate::content;
 use crate::report::{row, OpStats, Report};
 use crate::sizes::SizeDist;
 use crate::Error;
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use aws_sdk_s3::Client;
 use futures::StreamExt;
@@ -81,6 +80,9 @@ pub struct BenchConfig {
     pub objects: u64,
     /// Part size of `multipart` uploads.
     pub part_size: u64,
+    /// Request bodies larger than this are streamed (`UNSIGNED-PAYLOAD`),
+    /// smaller ones sent from memory with a signed payload.
+    pub stream_above: u64,
     /// Draw a progress bar (on stderr).
     pub progress: bool,
     /// Leave the objects in place.
@@ -265,12 +267,14 @@ async fn prefill(
         let client = client.clone();
         let bucket = cfg.bucket.clone();
         let key = content::key(prefix, o.0, o.1);
+        let body = content::request_body(o.0, o.1, 0, o.1, cfg.stream_above);
         async move {
             client
                 .put_object()
                 .bucket(bucket)
                 .key(key)
-                .body(ByteStream::from(content::body(o.0, o.1)))
+                .content_length(o.1 as i64)
+                .body(body)
                 .send()
                 .await
                 .map(|_| o)
@@ -367,7 +371,14 @@ async fn put(shared: &Shared, o: Obj) -> Result<(), String> {
         .put_object()
         .bucket(&shared.cfg.bucket)
         .key(shared.key(o))
-        .body(ByteStream::from(content::body(o.0, o.1)))
+        .content_length(o.1 as i64)
+        .body(content::request_body(
+            o.0,
+            o.1,
+            0,
+            o.1,
+            shared.cfg.stream_above,
+        ))
         .send()
         .await
         .map(|_| ())
@@ -459,18 +470,25 @@ async fn multipart(shared: &Shared, o: Obj) -> Result<(), String> {
         .await
         .map_err(|e| describe(&e))?;
     let id = upload.upload_id().unwrap_or_default().to_string();
-    let body = content::body(o.0, o.1);
-    let part_size = shared.cfg.part_size as usize;
+    let part_size = shared.cfg.part_size.max(1);
     let mut parts = Vec::new();
-    for (i, chunk) in body.chunks(part_size.max(1)).enumerate() {
+    for (i, start) in (0..o.1.max(1)).step_by(part_size as usize).enumerate() {
         let n = i as i32 + 1;
+        let len = part_size.min(o.1 - start);
         let r = c
             .upload_part()
             .bucket(bucket)
             .key(&key)
             .upload_id(&id)
             .part_number(n)
-            .body(ByteStream::from(body.slice_ref(chunk)))
+            .content_length(len as i64)
+            .body(content::request_body(
+                o.0,
+                o.1,
+                start,
+                len,
+                shared.cfg.stream_above,
+            ))
             .send()
             .await;
         match r {

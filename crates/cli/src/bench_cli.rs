@@ -43,6 +43,11 @@ pub struct BenchArgs {
     /// Part size of multipart uploads.
     #[arg(long, default_value = "8MiB")]
     part_size: String,
+    /// Bodies larger than this are streamed, as an SDK uploads a file
+    /// (UNSIGNED-PAYLOAD); smaller ones are sent from memory with the
+    /// payload's SHA-256 signed.
+    #[arg(long, default_value = "8MiB")]
+    stream_above: String,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
@@ -94,6 +99,7 @@ pub async fn run_bench(args: BenchArgs) -> Result<()> {
         },
         objects: args.objects,
         part_size: tessera_bench::parse_size(&args.part_size)?,
+        stream_above: tessera_bench::parse_size(&args.stream_above)?,
         progress: !args.quiet && !args.json,
         keep: args.keep,
     };

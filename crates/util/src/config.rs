@@ -193,7 +193,7 @@ impl Default for EngineConfig {
             block_size: 4 * 1024 * 1024,
             inline_threshold: 4096,
             write_pipeline: 2,
-            write_buffer_bytes: 32 * 1024 * 1024,
+            write_buffer_bytes: 24 * 1024 * 1024,
             read_ahead: 2,
             node_timeout_secs: 30,
         }
