@@ -253,7 +253,7 @@ async fn remote_pair() -> (TestServer, TestServer, AdminClient) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_down_for_a_minute_is_caught_up() {
-    let (a, b, admin) = remote_pair().await;
+    let (a, b, _) = remote_pair().await;
     let (ca, cb) = (a.client(), b.client());
     put(&ca, "src", "first", b"1".to_vec()).await;
     put_multipart(&ca, "src", "multi", &[&data(5 * 1024 * 1024, 1), b"end"]).await;
