@@ -5,6 +5,7 @@ use crate::content;
 use crate::report::{row, OpStats, Report};
 use crate::sizes::SizeDist;
 use crate::Error;
+use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use aws_sdk_s3::Client;
 use futures::StreamExt;
@@ -264,17 +265,10 @@ async fn prefill(
         .map(|_| (rng.gen(), cfg.sizes.pick(&mut rng)))
         .collect();
     let writes = futures::stream::iter(objs.iter().copied().map(|o| {
-        let client = client.clone();
-        let bucket = cfg.bucket.clone();
         let key = content::key(prefix, o.0, o.1);
-        let body = content::request_body(o.0, o.1, 0, o.1, cfg.stream_above);
+        let request = put_request(client, &cfg.bucket, key, o, cfg.stream_above);
         async move {
-            client
-                .put_object()
-                .bucket(bucket)
-                .key(key)
-                .content_length(o.1 as i64)
-                .body(body)
+            request
                 .send()
                 .await
                 .map(|_| o)
@@ -365,24 +359,36 @@ fn describe<E: std::error::Error + 'static>(e: &E) -> String {
     s
 }
 
-async fn put(shared: &Shared, o: Obj) -> Result<(), String> {
-    shared
-        .client
+/// The PutObject of `o` under `key`: its body from memory or streamed, by
+/// its size (see [`content::request_body`]).
+fn put_request(
+    client: &Client,
+    bucket: &str,
+    key: String,
+    o: Obj,
+    stream_above: u64,
+) -> PutObjectFluentBuilder {
+    client
         .put_object()
-        .bucket(&shared.cfg.bucket)
-        .key(shared.key(o))
+        .bucket(bucket)
+        .key(key)
         .content_length(o.1 as i64)
-        .body(content::request_body(
-            o.0,
-            o.1,
-            0,
-            o.1,
-            shared.cfg.stream_above,
-        ))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| describe(&e))
+        .body(content::request_body(o.0, o.1, 0, o.1, stream_above))
+}
+
+async fn put(shared: &Shared, o: Obj) -> Result<(), String> {
+    let cfg = &shared.cfg;
+    put_request(
+        &shared.client,
+        &cfg.bucket,
+        shared.key(o),
+        o,
+        cfg.stream_above,
+    )
+    .send()
+    .await
+    .map(|_| ())
+    .map_err(|e| describe(&e))
 }
 
 async fn get(shared: &Shared, o: Obj, s: &mut OpStats) -> Result<u64, String> {
